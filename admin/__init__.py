@@ -1,0 +1,1 @@
+"""Staff side: community workers, admins and organization viewers."""

@@ -1,0 +1,1 @@
+"""Shared core of community-needs: settings, database, domain model and the one intake service."""

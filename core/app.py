@@ -1,0 +1,59 @@
+"""The FastAPI application: public pages, the JSON API, the admin side, surveys and bot webhooks.
+
+Processes keep no state of their own (sessions are signed cookies, everything else is in the
+database), so several can run side by side behind a load balancer.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from core.settings import get_settings
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def create_app() -> FastAPI:
+    import admin.web
+    import bot.web
+    import survey.web
+    from admin.auth import LoginRequired
+    from core.web.api import health_router
+    from core.web.api import router as api_router
+    from core.web.public import router as public_router
+
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level)
+    app = FastAPI(title="community-needs", version="0.1.0",
+                  description="Residents' needs in, community services out.")
+    app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="needs_session",
+                       same_site="lax", https_only=settings.session_cookie_secure, max_age=8 * 3600)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+        )
+        return response
+
+    @app.exception_handler(LoginRequired)
+    async def to_login(request: Request, _exc: LoginRequired):
+        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for router in [public_router, api_router, health_router, *admin.web.routers, *survey.web.routers,
+                   *bot.web.routers]:
+        app.include_router(router)
+    return app

@@ -1,0 +1,456 @@
+"""The domain model of the whole product.
+
+Tables are created only by Alembic migrations (core/migrations); this module is their source.
+Enumerations are stored as short strings so that adding a value needs no schema change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from sqlalchemy import JSON, DateTime, Index, MetaData, TypeDecorator, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+# A naming convention makes constraint names stable across SQLite (batch mode) and PostgreSQL.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata: MetaData = SQLModel.metadata
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on every backend (SQLite forgets the zone on read)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return value
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _ts(**kw):
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, **kw)
+
+
+def _opt_ts(**kw):
+    return Field(default=None, sa_type=UTCDateTime, **kw)
+
+
+# --- enumerations -------------------------------------------------------------------------------
+
+class PlaceKind(StrEnum):
+    street = "street"  # 街道
+    community = "community"  # 社区
+    compound = "compound"  # 小区
+    grid = "grid"  # 网格
+
+
+class Channel(StrEnum):
+    web = "web"
+    telegram = "telegram"
+    webchat = "webchat"
+    survey = "survey"
+    import_ = "import"
+    staff = "staff"  # entered by a worker on a resident's behalf (phone call, visit)
+
+
+class Kind(StrEnum):
+    need = "need"
+    complaint = "complaint"
+    suggestion = "suggestion"
+    inquiry = "inquiry"
+    praise = "praise"
+
+
+class Status(StrEnum):
+    received = "received"
+    accepted = "accepted"
+    in_progress = "in_progress"
+    resolved = "resolved"
+    not_actionable = "not_actionable"
+
+
+OPEN_STATUSES = (Status.received, Status.accepted, Status.in_progress)
+
+
+class EventType(StrEnum):
+    created = "created"
+    classified = "classified"
+    classification_failed = "classification_failed"
+    status_changed = "status_changed"
+    category_corrected = "category_corrected"
+    kind_corrected = "kind_corrected"
+    urgent_changed = "urgent_changed"
+    assigned = "assigned"
+    reply = "reply"
+    note = "note"
+    cluster_linked = "cluster_linked"
+    project_linked = "project_linked"
+    rated = "rated"
+    duplicate_delivery = "duplicate_delivery"
+    anonymised = "anonymised"
+
+
+class Role(StrEnum):
+    admin = "admin"
+    worker = "worker"
+    org = "org"
+
+
+class RoundStage(StrEnum):
+    application = "application"  # 项目申报
+    review = "review"  # 评审
+    implementation = "implementation"  # 实施
+    evaluation = "evaluation"  # 监督评估
+    closed = "closed"
+
+
+class OutboxStatus(StrEnum):
+    pending = "pending"
+    sent = "sent"
+    failed = "failed"
+
+
+# --- places and categories ----------------------------------------------------------------------
+
+class Place(SQLModel, table=True):
+    """Street (街道) → community (社区) → compound (小区) or grid (网格)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16, index=True)
+    name: str = Field(max_length=120)
+    code: str = Field(max_length=40, unique=True)
+    parent_id: int | None = Field(default=None, foreign_key="place.id", index=True)
+    # Households served, for "per 1,000 households" figures in planning.
+    households: int | None = None
+    created_at: dt.datetime = _ts()
+
+
+class Category(SQLModel, table=True):
+    """Service categories are data (core/data/categories.csv), editable by admins."""
+
+    code: str = Field(primary_key=True, max_length=40)
+    name_zh: str = Field(max_length=60)
+    name_en: str = Field(max_length=80)
+    description: str = ""
+    sort_order: int = 0
+    active: bool = True
+    updated_at: dt.datetime = _ts()
+    updated_by_id: int | None = Field(default=None, foreign_key="staffuser.id")
+
+
+# --- residents ----------------------------------------------------------------------------------
+
+class Resident(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    language: str = Field(default="zh", max_length=8)
+    display_name: str | None = Field(default=None, max_length=80)
+    phone: str | None = Field(default=None, max_length=40)
+    home_place_id: int | None = Field(default=None, foreign_key="place.id")
+    consent_contact: bool = False  # may we store and use contact details
+    consent_at: dt.datetime | None = _opt_ts()
+    created_at: dt.datetime = _ts()
+    anonymised_at: dt.datetime | None = _opt_ts()
+
+
+class ResidentIdentity(SQLModel, table=True):
+    """How a resident reaches us: a Telegram user id, a web token, a survey token."""
+
+    __table_args__ = (UniqueConstraint("channel", "external_user_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    resident_id: int = Field(foreign_key="resident.id", index=True)
+    channel: str = Field(max_length=16)
+    external_user_id: str = Field(max_length=128)
+    chat_id: str | None = Field(default=None, max_length=64)  # where to deliver replies
+    created_at: dt.datetime = _ts()
+
+
+# --- staff, organizations, projects, rounds -----------------------------------------------------
+
+class Organization(SQLModel, table=True):
+    """A social organization (社会组织) that provides purchased services."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120, unique=True)
+    contact: str | None = Field(default=None, max_length=120)
+    created_at: dt.datetime = _ts()
+
+
+class StaffUser(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True)
+    display_name: str = Field(default="", max_length=80)
+    password_hash: str = Field(max_length=255)
+    role: str = Field(max_length=16)
+    organization_id: int | None = Field(default=None, foreign_key="organization.id")
+    is_active: bool = True
+    on_duty: bool = False  # receives urgent requests at once
+    telegram_chat_id: str | None = Field(default=None, max_length=64)
+    created_at: dt.datetime = _ts()
+    last_login_at: dt.datetime | None = _opt_ts()
+
+
+class StaffCommunity(SQLModel, table=True):
+    """The communities a worker is scoped to."""
+
+    user_id: int = Field(foreign_key="staffuser.id", primary_key=True)
+    place_id: int = Field(foreign_key="place.id", primary_key=True)
+
+
+class PurchaseRound(SQLModel, table=True):
+    """One round of government purchasing of services (政府购买服务)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120)
+    place_id: int = Field(foreign_key="place.id")  # the street or community buying
+    budget_cents: int = 0  # e.g. the 为民服务专项经费 for the year
+    stage: str = Field(default=RoundStage.application, max_length=16)
+    application_start: dt.date | None = None
+    review_start: dt.date | None = None
+    implementation_start: dt.date | None = None
+    evaluation_start: dt.date | None = None
+    end_date: dt.date | None = None
+    decision_note: str = ""
+    created_at: dt.datetime = _ts()
+
+
+class ServiceProject(SQLModel, table=True):
+    """A service bought from an organization in a purchase round."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=160)
+    description: str = ""
+    organization_id: int = Field(foreign_key="organization.id", index=True)
+    round_id: int | None = Field(default=None, foreign_key="purchaseround.id", index=True)
+    category_code: str | None = Field(default=None, foreign_key="category.code")
+    budget_cents: int = 0
+    period_start: dt.date | None = None
+    period_end: dt.date | None = None
+    stage: str = Field(default=RoundStage.application, max_length=16)
+    targets: dict = Field(default_factory=dict, sa_type=JSON)  # {"meal deliveries / week": 120}
+    created_at: dt.datetime = _ts()
+
+
+class ProjectPlace(SQLModel, table=True):
+    project_id: int = Field(foreign_key="serviceproject.id", primary_key=True)
+    place_id: int = Field(foreign_key="place.id", primary_key=True)
+
+
+class RoundItem(SQLModel, table=True):
+    """A line of a round plan: a candidate service, its score and its share of the budget."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="purchaseround.id", index=True)
+    category_code: str = Field(foreign_key="category.code")
+    place_id: int | None = Field(default=None, foreign_key="place.id")
+    score: float = 0.0
+    evidence: dict = Field(default_factory=dict, sa_type=JSON)  # the numbers behind the score
+    proposed_cents: int = 0
+    decided_cents: int | None = None
+    decision_reason: str = ""
+    decided_by_id: int | None = Field(default=None, foreign_key="staffuser.id")
+    decided_at: dt.datetime | None = _opt_ts()
+
+
+# --- requests -----------------------------------------------------------------------------------
+
+class Cluster(SQLModel, table=True):
+    """Requests about the same concrete issue in the same place."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(default="", max_length=200)
+    keywords: list = Field(default_factory=list, sa_type=JSON)
+    category_code: str | None = Field(default=None, foreign_key="category.code")
+    place_id: int | None = Field(default=None, foreign_key="place.id", index=True)
+    size: int = 0
+    is_open: bool = True
+    merged_into_id: int | None = Field(default=None, foreign_key="cluster.id")
+    created_at: dt.datetime = _ts()
+    updated_at: dt.datetime = _ts()
+
+
+class Request(SQLModel, table=True):
+    """What a resident asked for, through any channel."""
+
+    __table_args__ = (
+        UniqueConstraint("channel", "external_id"),
+        Index("ix_request_community_created", "community_id", "created_at"),
+        Index("ix_request_category_created", "category_code", "created_at"),
+        Index("ix_request_status_created", "status", "created_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    ticket: str = Field(max_length=20, unique=True)
+    text: str
+    language: str = Field(default="zh", max_length=8)
+    channel: str = Field(max_length=16)
+    external_id: str = Field(max_length=128)  # the channel's own id: idempotency key
+    resident_id: int | None = Field(default=None, foreign_key="resident.id", index=True)
+    contact: str | None = Field(default=None, max_length=120)
+    place_id: int | None = Field(default=None, foreign_key="place.id")
+    community_id: int | None = Field(default=None, foreign_key="place.id")
+    category_code: str | None = Field(default=None, foreign_key="category.code")
+    kind: str | None = Field(default=None, max_length=16)
+    urgent: bool = False
+    confidence: float | None = None
+    model_version: str | None = Field(default=None, max_length=40)
+    keywords: list = Field(default_factory=list, sa_type=JSON)
+    needs_review: bool = Field(default=False, index=True)
+    status: str = Field(default=Status.received, max_length=16)
+    cluster_id: int | None = Field(default=None, foreign_key="cluster.id", index=True)
+    project_id: int | None = Field(default=None, foreign_key="serviceproject.id", index=True)
+    assignee_id: int | None = Field(default=None, foreign_key="staffuser.id")
+    created_at: dt.datetime = _ts(index=True)
+    updated_at: dt.datetime = _ts()
+    resolved_at: dt.datetime | None = _opt_ts()
+
+
+class RequestEvent(SQLModel, table=True):
+    """Append-only history of a request: never updated, never deleted."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="request.id", index=True)
+    type: str = Field(max_length=32)
+    actor_id: int | None = Field(default=None, foreign_key="staffuser.id")
+    from_value: str | None = Field(default=None, max_length=80)
+    to_value: str | None = Field(default=None, max_length=80)
+    message: str = ""
+    created_at: dt.datetime = _ts()
+
+
+class Rating(SQLModel, table=True):
+    """A resident's satisfaction with how a request was handled or with a service project."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int | None = Field(default=None, foreign_key="request.id", index=True)
+    project_id: int | None = Field(default=None, foreign_key="serviceproject.id", index=True)
+    resident_id: int | None = Field(default=None, foreign_key="resident.id")
+    score: int  # 1..5
+    comment: str = ""
+    channel: str = Field(default=Channel.web, max_length=16)
+    created_at: dt.datetime = _ts()
+
+
+# --- surveys ------------------------------------------------------------------------------------
+
+class Survey(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=60, unique=True)
+    title: str = Field(max_length=200)
+    description: str = ""
+    purpose: str = Field(default="needs", max_length=20)  # needs | satisfaction | participation
+    questions: list = Field(default_factory=list, sa_type=JSON)  # see survey/ for the schema
+    target_place_ids: list = Field(default_factory=list, sa_type=JSON)
+    opens_at: dt.datetime | None = _opt_ts()
+    closes_at: dt.datetime | None = _opt_ts()
+    anonymous: bool = True
+    one_response_per_resident: bool = False
+    project_id: int | None = Field(default=None, foreign_key="serviceproject.id")
+    status: str = Field(default="draft", max_length=16)  # draft | open | closed
+    created_by_id: int | None = Field(default=None, foreign_key="staffuser.id")
+    created_at: dt.datetime = _ts()
+
+
+class SurveyResponse(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("survey_id", "respondent_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    survey_id: int = Field(foreign_key="survey.id", index=True)
+    # one response per resident where asked (token, channel identity), else a per-submit nonce
+    respondent_key: str = Field(max_length=128)
+    resident_id: int | None = Field(default=None, foreign_key="resident.id")
+    place_id: int | None = Field(default=None, foreign_key="place.id")
+    channel: str = Field(default=Channel.web, max_length=16)
+    answers: dict = Field(default_factory=dict, sa_type=JSON)
+    created_at: dt.datetime = _ts(index=True)
+
+
+# --- conversations, delivery, models, audit -----------------------------------------------------
+
+class Conversation(SQLModel, table=True):
+    """Dialog state per chat, in the database so any bot process can continue it."""
+
+    __table_args__ = (UniqueConstraint("channel", "chat_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    chat_id: str = Field(max_length=64)
+    resident_id: int | None = Field(default=None, foreign_key="resident.id")
+    state: str = Field(default="idle", max_length=40)
+    data: dict = Field(default_factory=dict, sa_type=JSON)
+    version: int = 0  # optimistic locking between bot processes
+    updated_at: dt.datetime = _ts()
+
+
+class ProcessedUpdate(SQLModel, table=True):
+    """Updates already handled, so a retried delivery is processed once."""
+
+    __table_args__ = (UniqueConstraint("channel", "update_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    update_key: str = Field(max_length=128)
+    created_at: dt.datetime = _ts()
+
+
+class Outbox(SQLModel, table=True):
+    """Messages to deliver to residents or staff; any process may deliver them."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16, index=True)
+    address: str = Field(max_length=64)  # chat id, or web token
+    resident_id: int | None = Field(default=None, foreign_key="resident.id")
+    staff_id: int | None = Field(default=None, foreign_key="staffuser.id")
+    request_id: int | None = Field(default=None, foreign_key="request.id")
+    purpose: str = Field(default="message", max_length=32)  # ack | status | reply | urgent | rating
+    text: str
+    payload: dict = Field(default_factory=dict, sa_type=JSON)
+    status: str = Field(default=OutboxStatus.pending, max_length=16, index=True)
+    attempts: int = 0
+    created_at: dt.datetime = _ts()
+    sent_at: dt.datetime | None = _opt_ts()
+
+
+class ModelVersion(SQLModel, table=True):
+    """Trained classifier artefacts; exactly one is active."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    version: str = Field(max_length=40, unique=True)
+    path: str = Field(max_length=400)
+    data_hash: str = Field(default="", max_length=64)
+    metrics: dict = Field(default_factory=dict, sa_type=JSON)
+    active: bool = False
+    created_at: dt.datetime = _ts()
+
+
+class AuditLog(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    actor_id: int | None = Field(default=None, foreign_key="staffuser.id", index=True)
+    action: str = Field(max_length=60)
+    target_type: str = Field(default="", max_length=40)
+    target_id: str = Field(default="", max_length=40)
+    detail: dict = Field(default_factory=dict, sa_type=JSON)
+    ip: str = Field(default="", max_length=64)
+    created_at: dt.datetime = _ts(index=True)
+
+
+class LoginAttempt(SQLModel, table=True):
+    """Recent login attempts, for throttling across all web processes."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, index=True)
+    ip: str = Field(default="", max_length=64)
+    success: bool = False
+    created_at: dt.datetime = _ts(index=True)

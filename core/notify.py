@@ -1,0 +1,54 @@
+"""Tell people about requests: rows in the outbox, delivered by whichever process owns the channel."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, or_, select
+
+from core.i18n import t
+from core.models import (
+    Outbox,
+    Request,
+    ResidentIdentity,
+    Role,
+    StaffCommunity,
+    StaffUser,
+)
+
+EMERGENCY_NUMBERS = "110 / 119 / 120"
+
+
+def to_resident(session: Session, request: Request, text: str, purpose: str, payload: dict | None = None) -> list[Outbox]:
+    """Queue a message on every channel where the resident can be reached back."""
+    if request.resident_id is None:
+        return []
+    rows = []
+    identities = session.exec(
+        select(ResidentIdentity).where(ResidentIdentity.resident_id == request.resident_id)
+    ).all()
+    for ident in identities:
+        if ident.chat_id is None:
+            continue
+        row = Outbox(channel=ident.channel, address=ident.chat_id, resident_id=request.resident_id,
+                     request_id=request.id, purpose=purpose, text=text, payload=payload or {})
+        session.add(row)
+        rows.append(row)
+    return rows
+
+
+def urgent_to_staff(session: Session, request: Request) -> list[Outbox]:
+    """Push an urgent request at once to on-duty staff of its community (and on-duty admins)."""
+    scoped = select(StaffCommunity.user_id).where(StaffCommunity.place_id == request.community_id)
+    staff = session.exec(
+        select(StaffUser).where(
+            StaffUser.is_active, StaffUser.on_duty, StaffUser.telegram_chat_id.is_not(None),
+            or_(StaffUser.role == Role.admin, StaffUser.id.in_(scoped)),
+        )
+    ).all()
+    rows = []
+    for user in staff:
+        text = t("zh", "urgent_staff_alert", ticket=request.ticket, text=request.text[:300])
+        row = Outbox(channel="telegram", address=user.telegram_chat_id, staff_id=user.id,
+                     request_id=request.id, purpose="urgent", text=text)
+        session.add(row)
+        rows.append(row)
+    return rows

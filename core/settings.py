@@ -1,0 +1,72 @@
+"""Settings, read once from the environment and an optional `.env` file."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    environment: str = Field("development", description="development | production | test")
+    var_dir: Path = Field(PROJECT_ROOT / "var", description="where the database, secret and models live")
+    database_url: str = Field("", description="SQLAlchemy URL; default is an SQLite file in var/")
+    secret_key: str = Field("", description="signs sessions and CSRF tokens; generated into var/ if unset")
+    model_path: Path | None = Field(None, description="force a model directory instead of the active version")
+    log_level: str = "INFO"
+
+    telegram_bot_token: str = ""
+    telegram_api_base_url: str = "https://api.telegram.org"
+    telegram_webhook_secret: str = ""
+    redis_url: str = ""
+
+    max_text_length: int = 2000
+    public_base_url: str = "http://127.0.0.1:8000"
+    session_cookie_secure: bool = False
+    login_max_failures: int = 5
+    login_lock_minutes: int = 15
+
+    @field_validator("var_dir")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    def model_post_init(self, _context: object) -> None:
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.var_dir / 'needs.sqlite3'}"
+        if not self.secret_key:
+            if self.environment == "production":
+                raise ValueError("SECRET_KEY must be set in production")
+            self.secret_key = _load_or_create_secret(self.var_dir / "secret_key")
+        elif self.environment == "production" and len(self.secret_key) < 32:
+            raise ValueError("SECRET_KEY must be at least 32 characters in production")
+
+    @property
+    def models_dir(self) -> Path:
+        return self.var_dir / "models"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _load_or_create_secret(path: Path) -> str:
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Public web pages and the JSON API."""

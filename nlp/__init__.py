@@ -1,0 +1,1 @@
+"""Text understanding: classify requests (category, kind, urgency) and group them into clusters."""

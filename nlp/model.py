@@ -1,0 +1,65 @@
+"""A trained classifier: one directory holding the pipelines and their metadata."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import joblib
+
+MODEL_FILE = "model.joblib"
+META_FILE = "meta.json"
+
+
+@dataclass
+class Prediction:
+    category: str
+    kind: str
+    urgent: bool
+    confidence: float
+    keywords: list[str] = field(default_factory=list)
+    needs_review: bool = False
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class Classifier:
+    """Category, kind and urgency models loaded from a model directory."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.meta = json.loads((self.path / META_FILE).read_text(encoding="utf-8"))
+        bundle = joblib.load(self.path / MODEL_FILE)
+        self.category_model = bundle["category"]
+        self.kind_model = bundle["kind"]
+        self.urgent_model = bundle["urgent"]
+        self.review_threshold: float = self.meta.get("review_threshold", 0.35)
+
+    @property
+    def version(self) -> str:
+        return self.meta["version"]
+
+    def predict(self, texts: list[str]) -> list[Prediction]:
+        from nlp.urgency import danger_phrase
+
+        cat_proba = self.category_model.predict_proba(texts)
+        cat_labels = self.category_model.classes_
+        kinds = self.kind_model.predict(texts)
+        urgent_proba = self.urgent_model.predict_proba(texts)[:, 1]
+        out = []
+        for i, text in enumerate(texts):
+            best = int(cat_proba[i].argmax())
+            conf = float(cat_proba[i][best])
+            urgent = bool(urgent_proba[i] >= 0.5) or danger_phrase(text)
+            out.append(
+                Prediction(
+                    category=str(cat_labels[best]),
+                    kind=str(kinds[i]),
+                    urgent=urgent,
+                    confidence=round(conf, 4),
+                    needs_review=conf < self.review_threshold or urgent,
+                )
+            )
+        return out

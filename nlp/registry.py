@@ -1,0 +1,79 @@
+"""Which trained model is active: recorded in the database so every process agrees."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from core.models import ModelVersion
+from core.settings import get_settings
+from nlp.model import META_FILE, Classifier
+
+log = logging.getLogger(__name__)
+_lock = threading.Lock()
+_loaded: dict[str, Classifier] = {}
+
+
+def register(session: Session, path: Path, activate: bool = True) -> ModelVersion:
+    meta = json.loads((Path(path) / META_FILE).read_text(encoding="utf-8"))
+    row = ModelVersion(version=meta["version"], path=str(Path(path).resolve()),
+                       data_hash=meta.get("data_hash", ""), metrics=meta.get("metrics", {}))
+    session.add(row)
+    session.flush()
+    if activate:
+        activate_version(session, row.version)
+    session.commit()
+    session.refresh(row)
+    return row
+
+
+def activate_version(session: Session, version: str) -> ModelVersion:
+    target = session.exec(select(ModelVersion).where(ModelVersion.version == version)).first()
+    if target is None:
+        raise LookupError(f"no model version {version!r}")
+    if not Path(target.path).exists():
+        raise FileNotFoundError(f"model files for {version!r} are missing at {target.path}")
+    for row in session.exec(select(ModelVersion).where(ModelVersion.active)):
+        row.active = False
+        session.add(row)
+    target.active = True
+    session.add(target)
+    session.commit()
+    return target
+
+
+def rollback(session: Session) -> ModelVersion:
+    """Activate the newest version older than the active one."""
+    rows = session.exec(select(ModelVersion).order_by(ModelVersion.created_at.desc(), ModelVersion.id.desc())).all()
+    active_idx = next((i for i, r in enumerate(rows) if r.active), None)
+    if active_idx is None or active_idx + 1 >= len(rows):
+        raise LookupError("there is no earlier model version to roll back to")
+    return activate_version(session, rows[active_idx + 1].version)
+
+
+def active_path(session: Session) -> Path | None:
+    forced = get_settings().model_path
+    if forced:
+        return Path(forced)
+    row = session.exec(select(ModelVersion).where(ModelVersion.active)).first()
+    return Path(row.path) if row else None
+
+
+def load(path: Path) -> Classifier:
+    key = str(Path(path).resolve())
+    with _lock:
+        if key not in _loaded:
+            _loaded[key] = Classifier(Path(path))
+        return _loaded[key]
+
+
+def get_classifier(session: Session) -> Classifier | None:
+    """The active classifier, loaded once per process; None when no model is trained yet."""
+    path = active_path(session)
+    if path is None or not (path / META_FILE).exists():
+        return None
+    return load(path)

@@ -1,0 +1,1 @@
+"""Web surveys: needs surveys before a purchase round, satisfaction surveys after it."""
