@@ -1,4 +1,10 @@
-"""Tell people about requests: rows in the outbox, delivered by whichever process owns the channel."""
+"""Tell people about requests: rows in the outbox, delivered by whichever process owns the channel.
+
+Contract for deliverers (bot/ for channel "telegram", the web chat for "webchat"): take rows with
+status "pending" for your channel, send `text` to `address`, set status "sent" and `sent_at`
+(or "failed" after retries). `purpose` is ack | status | reply | rating | urgent; a "rating" row
+carries {"request_id": id} in `payload` so the channel can offer 1–5 buttons.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ from core.models import (
     Role,
     StaffCommunity,
     StaffUser,
+    Status,
 )
 
 EMERGENCY_NUMBERS = "110 / 119 / 120"
@@ -33,6 +40,23 @@ def to_resident(session: Session, request: Request, text: str, purpose: str, pay
         session.add(row)
         rows.append(row)
     return rows
+
+
+def status_changed(session: Session, request: Request) -> list[Outbox]:
+    """Tell the resident the request's new state; once resolved, also ask for a 1–5 rating."""
+    lang = request.language
+    rows = to_resident(session, request, t(lang, "status_changed", ticket=request.ticket,
+                                           status=t(lang, f"status_{request.status}")), purpose="status")
+    if request.status == Status.resolved:
+        rows += to_resident(session, request, t(lang, "rating_prompt", ticket=request.ticket),
+                            purpose="rating", payload={"request_id": request.id})
+    return rows
+
+
+def reply(session: Session, request: Request, message: str) -> list[Outbox]:
+    """A worker's reply, delivered through the resident's channel."""
+    return to_resident(session, request, t(request.language, "worker_reply", ticket=request.ticket,
+                                           message=message), purpose="reply")
 
 
 def urgent_to_staff(session: Session, request: Request) -> list[Outbox]:
