@@ -75,3 +75,7 @@ def demo(requests: int = typer.Option(3000, help="how many demo requests to crea
 
 
 _register_subcommands()
+
+
+if __name__ == "__main__":
+    app()
