@@ -353,6 +353,8 @@ class Survey(SQLModel, table=True):
     slug: str = Field(max_length=60, unique=True)
     title: str = Field(max_length=200)
     description: str = ""
+    title_en: str = Field(default="", max_length=200)  # English title (survey/, migration 0002_survey)
+    description_en: str = ""
     purpose: str = Field(default="needs", max_length=20)  # needs | satisfaction | participation
     questions: list = Field(default_factory=list, sa_type=JSON)  # see survey/ for the schema
     target_place_ids: list = Field(default_factory=list, sa_type=JSON)
@@ -377,6 +379,8 @@ class SurveyResponse(SQLModel, table=True):
     channel: str = Field(default=Channel.web, max_length=16)
     answers: dict = Field(default_factory=dict, sa_type=JSON)
     created_at: dt.datetime = _ts(index=True)
+    # keyed hash of the submitting client's address, for rate limiting (never the address itself)
+    client_hash: str | None = Field(default=None, max_length=32, index=True)
 
 
 # --- conversations, delivery, models, audit -----------------------------------------------------
