@@ -1,0 +1,131 @@
+"""What both Telegram adapters share: run the engine, perform its outcome, deliver the outbox.
+
+A framework adapter only converts its updates into `Incoming` and implements four calls
+(send, edit, answer a button press, poll); everything else lives here and in bot/engine.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from bot import outbox
+from bot.engine import Dialog, Incoming, Outcome, Reply
+from core.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+
+
+class TelegramAdapter:
+    framework = ""
+
+    def __init__(self, token: str | None = None, api_base: str | None = None, dialog: Dialog | None = None):
+        settings = get_settings()
+        self.token = token or settings.telegram_bot_token
+        self.api_base = (api_base or settings.telegram_api_base_url).rstrip("/")
+        if not self.token:
+            raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+        self.dialog = dialog or Dialog()
+        self.handled = 0
+        self.latencies: list[float] = []  # seconds per update, for benchmarks
+        self._delivering = asyncio.Lock()
+
+    # -- implemented by each framework --
+
+    async def send(self, chat_id: str, reply: Reply) -> None:
+        raise NotImplementedError
+
+    async def edit(self, chat_id: str, message_id: int, reply: Reply) -> None:
+        raise NotImplementedError
+
+    async def answer_callback(self, callback_id: str, text: str | None) -> None:
+        raise NotImplementedError
+
+    async def run_polling(self, stop: asyncio.Event, poll_timeout: int = 10) -> None:
+        raise NotImplementedError
+
+    async def process_webhook(self, data: dict) -> None:
+        raise NotImplementedError
+
+    async def set_webhook(self, url: str, secret: str) -> None:
+        raise NotImplementedError
+
+    async def close(self) -> None:
+        raise NotImplementedError
+
+    # -- shared --
+
+    async def handle(self, inc: Incoming, callback_id: str | None = None) -> Outcome:
+        """Run one update through the engine (in a thread: it blocks on the database) and reply."""
+        started = time.perf_counter()
+        try:
+            outcome = await asyncio.to_thread(self.dialog.handle, inc)
+        except Exception:
+            log.exception("update %s failed", inc.update_key)
+            if callback_id:
+                await self._safe(self.answer_callback(callback_id, None))
+            raise
+        if callback_id:
+            await self._safe(self.answer_callback(callback_id, outcome.callback_answer))
+        for reply in outcome.replies:
+            if reply.edit and inc.message_id is not None:
+                await self._safe(self.edit(inc.chat_id, inc.message_id, reply))
+            else:
+                await self.send(inc.chat_id, reply)
+        if outcome.deliver_now:
+            await self.deliver_outbox()
+        self.handled += 1
+        self.latencies.append(time.perf_counter() - started)
+        return outcome
+
+    async def _safe(self, call) -> None:
+        """Edits and button answers are cosmetic: a failure (message too old) must not stop the turn."""
+        try:
+            await call
+        except Exception:
+            log.warning("cosmetic Bot API call failed", exc_info=True)
+
+    async def deliver_outbox(self) -> int:
+        async with self._delivering:
+            return await outbox.deliver(self.dialog.engine, CHANNEL, self.send)
+
+    async def outbox_loop(self, stop: asyncio.Event, interval: float = 2.0) -> None:
+        """Send status changes, worker replies, rating prompts and staff alerts as they are queued."""
+        while not stop.is_set():
+            try:
+                await self.deliver_outbox()
+            except Exception:
+                log.exception("outbox delivery failed")
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=interval)
+            except TimeoutError:
+                pass
+
+    async def run(self, stop: asyncio.Event, poll_timeout: int = 10, outbox_interval: float = 2.0,
+                  polling: bool = True) -> None:
+        """Long polling and outbox delivery side by side until `stop` is set."""
+        tasks = [asyncio.create_task(self.outbox_loop(stop, outbox_interval))]
+        if polling:
+            tasks.append(asyncio.create_task(self.run_polling(stop, poll_timeout)))
+        try:
+            await asyncio.gather(*tasks)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await self.close()
+
+
+def make_adapter(framework: str, **kw) -> TelegramAdapter:
+    """`aiogram` or `ptb`; the framework is imported only when asked for (aiogram costs seconds)."""
+    if framework == "aiogram":
+        from bot.aiogram_adapter import AiogramAdapter
+
+        return AiogramAdapter(**kw)
+    if framework == "ptb":
+        from bot.ptb_adapter import PTBAdapter
+
+        return PTBAdapter(**kw)
+    raise ValueError(f"unknown framework {framework!r}: use aiogram or ptb")
