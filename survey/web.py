@@ -2,4 +2,7 @@
 
 from fastapi import APIRouter
 
-routers: list[APIRouter] = []
+from survey.api import router as api_router
+from survey.public import router as public_router
+
+routers: list[APIRouter] = [public_router, api_router]
