@@ -2,6 +2,6 @@
 
 from fastapi import APIRouter
 
-from admin.routes import router
+from admin import dashboard, inbox, login, static_files
 
-routers: list[APIRouter] = [router]
+routers: list[APIRouter] = [login.router, static_files.router, inbox.router, dashboard.router]

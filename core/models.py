@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import JSON, DateTime, Index, MetaData, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Index, MetaData, TypeDecorator, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 # A naming convention makes constraint names stable across SQLite (batch mode) and PostgreSQL.
@@ -247,6 +247,30 @@ class ServiceProject(SQLModel, table=True):
     created_at: dt.datetime = _ts()
 
 
+class RoundDocument(SQLModel, table=True):
+    """A document of a purchase round stage: notice, application, review minutes, evaluation report."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="purchaseround.id", index=True)
+    stage: str = Field(max_length=16)
+    title: str = Field(max_length=200)
+    reference: str = Field(default="", max_length=400)  # file number (文号) or a link to the file
+    added_by_id: int | None = Field(default=None, foreign_key="staffuser.id")
+    created_at: dt.datetime = _ts()
+
+
+class ProjectAssessment(SQLModel, table=True):
+    """A worker's assessment of a service project: a 1–5 score and the targets achieved so far."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="serviceproject.id", index=True)
+    assessor_id: int | None = Field(default=None, foreign_key="staffuser.id")
+    score: int  # 1..5
+    achieved: dict = Field(default_factory=dict, sa_type=JSON)  # {"每周送餐份数": 96}
+    note: str = ""
+    created_at: dt.datetime = _ts()
+
+
 class ProjectPlace(SQLModel, table=True):
     project_id: int = Field(foreign_key="serviceproject.id", primary_key=True)
     place_id: int = Field(foreign_key="place.id", primary_key=True)
@@ -293,6 +317,11 @@ class Request(SQLModel, table=True):
         Index("ix_request_community_created", "community_id", "created_at"),
         Index("ix_request_category_created", "category_code", "created_at"),
         Index("ix_request_status_created", "status", "created_at"),
+        # admin dashboard (migration 0002_admin): demand per month, open and overdue per place × category
+        Index("ix_request_created_community_category", "created_at", "community_id", "category_code"),
+        Index("ix_request_open_community_category", "community_id", "category_code", "created_at",
+              sqlite_where=text("status IN ('received', 'accepted', 'in_progress')"),
+              postgresql_where=text("status IN ('received', 'accepted', 'in_progress')")),
     )
     id: int | None = Field(default=None, primary_key=True)
     ticket: str = Field(max_length=20, unique=True)
@@ -336,6 +365,8 @@ class RequestEvent(SQLModel, table=True):
 class Rating(SQLModel, table=True):
     """A resident's satisfaction with how a request was handled or with a service project."""
 
+    # satisfaction by category over a window, read from the index (migration 0002_admin)
+    __table_args__ = (Index("ix_rating_created_request", "created_at", "request_id", "score"),)
     id: int | None = Field(default=None, primary_key=True)
     request_id: int | None = Field(default=None, foreign_key="request.id", index=True)
     project_id: int | None = Field(default=None, foreign_key="serviceproject.id", index=True)

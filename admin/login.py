@@ -1,0 +1,53 @@
+"""Staff login and logout."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse
+
+from admin.auth import LoginThrottled, SessionDep, authenticate, csrf_protect, login_session
+from core.models import Role
+from core.templating import language, render
+
+router = APIRouter(tags=["admin"])
+
+
+def _safe_next(target: str | None) -> str:
+    # only local paths: no open redirect to another site
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return "/admin"
+
+
+@router.get("/login")
+def login_form(request: Request, next: str | None = None):
+    """The staff login form."""
+    return render(request, "admin/login.html", next=_safe_next(next), error=None)
+
+
+@router.post("/login", dependencies=[Depends(csrf_protect)])
+def login(request: Request, session: SessionDep, username: Annotated[str, Form(max_length=64)],
+          password: Annotated[str, Form(max_length=256)], next: Annotated[str, Form()] = "/admin"):
+    """Check the password, start a fresh session, go where the user was heading."""
+    lang = language(request)
+    ip = request.client.host if request.client else ""
+    try:
+        user = authenticate(session, username.strip(), password, ip)
+    except LoginThrottled:
+        msg = "尝试次数过多，请稍后再试。" if lang == "zh" else "Too many attempts: try again later."
+        return render(request, "admin/login.html", status_code=429, next=_safe_next(next), error=msg)
+    if user is None:
+        msg = "用户名或密码错误。" if lang == "zh" else "Wrong username or password."
+        return render(request, "admin/login.html", status_code=401, next=_safe_next(next), error=msg)
+    login_session(request, user)
+    request.session["lang"] = lang
+    return RedirectResponse(_safe_next(next) if user.role != Role.org else "/org", status_code=303)
+
+
+@router.post("/logout", dependencies=[Depends(csrf_protect)])
+def logout(request: Request):
+    """End the session."""
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
