@@ -90,3 +90,43 @@ def demand_workbook(ctx: dict, lang: str) -> bytes:
            [[c.title, ctx["places"].get(c.place_id, ""), c.size, c.last_at.strftime("%Y-%m-%d")]
             for c in d.clusters])
     return _save(wb)
+
+
+def plan_workbook(ctx: dict, lang: str) -> bytes:
+    en = lang == "en"
+    rnd, items, names = ctx["rnd"], ctx["items"], ctx["names"]
+    wb = Workbook()
+    header = ["Service" if en else "服务类别", "Score" if en else "得分", "Requests" if en else "需求数",
+              "Residents" if en else "居民数", "Last 3 months" if en else "近三月", "3 months before" if en else "前三月",
+              "Open" if en else "未解决", "Vulnerable" if en else "困难群体", "Rating" if en else "满意度",
+              "Proposed (yuan)" if en else "建议（元）", "Decided (yuan)" if en else "决定（元）", "Why" if en else "理由"]
+    header += [f"{ctx['signal_names'][k]} ({'signal' if en else '指标'})" for k in ctx["weights"]]
+    rows = []
+    for i in items:
+        e = i.evidence
+        rows.append([names.get(i.category_code, i.category_code), i.score, e.get("requests"), e.get("residents"),
+                     e.get("recent_3m"), e.get("previous_3m"), e.get("open"), e.get("vulnerable"), e.get("rating_mean"),
+                     i.proposed_cents / 100, None if i.decided_cents is None else i.decided_cents / 100,
+                     i.decision_reason, *[e.get("signals", {}).get(k) for k in ctx["weights"]]])
+    ws = _sheet(wb, "Plan" if en else "项目方案", header, rows, first=True)
+    ws.append([])
+    ws.append(["Budget (yuan)" if en else "预算（元）", rnd.budget_cents / 100])
+    ws.append(["Weights" if en else "权重", *[f"{ctx['signal_names'][k]}={v}" for k, v in ctx["weights"].items()]])
+    ws.append(["Decision" if en else "决定及理由", _safe(rnd.decision_note)])
+    if items:
+        chart = BarChart()
+        chart.type = "bar"
+        chart.title = "Proposed budget (yuan)" if en else "建议预算（元）"
+        chart.add_data(Reference(ws, min_col=10, min_row=1, max_row=1 + len(items)), titles_from_data=True)
+        chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=1 + len(items)))
+        chart.width, chart.height = 20, 10
+        ws.add_chart(chart, f"B{len(items) + 8}")
+    stages = _sheet(wb, "Stages" if en else "阶段", ["Stage" if en else "阶段", "From" if en else "开始日期",
+                                                   "Documents" if en else "文件"],
+                    [[ctx["stage_names"][s], getattr(rnd, ctx["stage_dates"][s]),
+                      "; ".join(f"{d.title} {d.reference}".strip() for d in ctx["documents"] if d.stage == s)]
+                     for s in ctx["stages"]])
+    for row in stages.iter_rows(min_row=2, min_col=2, max_col=2):
+        for cell in row:
+            cell.number_format = "yyyy-mm-dd"
+    return _save(wb)

@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter
 
-from admin import dashboard, inbox, login, static_files
+from admin import dashboard, inbox, login, planner, static_files
 
-routers: list[APIRouter] = [login.router, static_files.router, inbox.router, dashboard.router]
+routers: list[APIRouter] = [login.router, static_files.router, inbox.router, dashboard.router, planner.router]
+

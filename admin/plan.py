@@ -1,0 +1,149 @@
+"""Rank candidate services from demand and split a budget across them, with the numbers behind each line.
+
+score = Σ weight × signal / Σ weight, every signal scaled to 0..1:
+
+- residents:     distinct residents asking (a request without a known resident counts as one) / the most
+                 of any candidate
+- growth:        requests in the last 3 complete months against the 3 before, clipped to −100 %…+200 %
+                 and mapped to 0..1 (no change = 1/3)
+- unresolved:    share of the candidate's requests still open
+- vulnerable:    share of requests about older people, children, people with disabilities or families
+                 in hardship (their category, or words in the text)
+- satisfaction:  how unhappy residents are with what is bought today: 1 − (mean rating − 1) / 4;
+                 0.5 when nothing in the category was rated
+
+The budget goes to the `top` candidates in proportion to their score, in whole units of `step` cents.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import case, func, or_
+from sqlmodel import Session, select
+
+from admin.auth import community_scope
+from admin.demand import add_months, month_start
+from core.models import OPEN_STATUSES, Place, PlaceKind, PurchaseRound, Rating, StaffUser
+from core.models import Request as Req
+
+DEFAULT_WEIGHTS = {"residents": 0.35, "growth": 0.15, "unresolved": 0.2, "vulnerable": 0.2, "satisfaction": 0.1}
+VULNERABLE_CATEGORIES = ("elderly_care", "disability", "social_assistance", "child_youth")
+VULNERABLE_WORDS = ("老人", "老年", "独居", "空巢", "残疾", "轮椅", "孩子", "儿童", "低保", "困难家庭", "孕妇")
+
+
+@dataclass
+class Candidate:
+    category_code: str
+    requests: int
+    residents: int
+    recent: int
+    before: int
+    open: int
+    vulnerable: int
+    rating_mean: float | None
+    ratings: int
+    signals: dict[str, float] = field(default_factory=dict)
+    score: float = 0.0
+    proposed_cents: int = 0
+
+    def evidence(self, weights: dict[str, float], months: int) -> dict:
+        return {"requests": self.requests, "residents": self.residents, "recent_3m": self.recent,
+                "previous_3m": self.before, "open": self.open, "vulnerable": self.vulnerable,
+                "rating_mean": None if self.rating_mean is None else round(self.rating_mean, 2),
+                "ratings": self.ratings, "signals": {k: round(v, 3) for k, v in self.signals.items()},
+                "weights": weights, "months": months}
+
+
+def area_communities(session: Session, place_id: int) -> list[int]:
+    """The communities a round buys for: the place itself, or the communities of a street."""
+    place = session.get(Place, place_id)
+    if place is None:
+        return []
+    if place.kind == PlaceKind.community:
+        return [place.id]
+    return list(session.exec(select(Place.id).where(Place.parent_id == place.id, Place.kind == PlaceKind.community)))
+
+
+def gather(session: Session, user: StaffUser, rnd: PurchaseRound, months: int = 12,
+           today: dt.date | None = None) -> list[Candidate]:
+    """One pass over the requests of the round's area (and the user's scope) per signal family."""
+    today = today or dt.datetime.now(dt.UTC).date()
+    this_month = month_start(today)
+    since = dt.datetime.combine(add_months(this_month, -(months - 1)), dt.time(), tzinfo=dt.UTC)
+    recent_from = dt.datetime.combine(add_months(this_month, -3), dt.time(), tzinfo=dt.UTC)
+    before_from = dt.datetime.combine(add_months(this_month, -6), dt.time(), tzinfo=dt.UTC)
+    until = dt.datetime.combine(this_month, dt.time(), tzinfo=dt.UTC)
+    area = area_communities(session, rnd.place_id)
+    scope = community_scope(session, user)
+    if scope is not None:
+        area = [c for c in area if c in scope]
+    vulnerable = or_(Req.category_code.in_(VULNERABLE_CATEGORIES), *[Req.text.contains(w) for w in VULNERABLE_WORDS])
+    rows = session.exec(
+        select(Req.category_code, func.count(), func.count(func.distinct(func.coalesce(Req.resident_id, -Req.id))),
+               func.sum(case(((Req.created_at >= recent_from) & (Req.created_at < until), 1), else_=0)),
+               func.sum(case(((Req.created_at >= before_from) & (Req.created_at < recent_from), 1), else_=0)),
+               func.sum(case((Req.status.in_(OPEN_STATUSES), 1), else_=0)),
+               func.sum(case((vulnerable, 1), else_=0)))
+        .where(Req.community_id.in_(area or [-1]), Req.created_at >= since, Req.category_code.is_not(None))
+        .group_by(Req.category_code)).all()
+    ratings = dict(
+        (code, (float(avg), n)) for code, avg, n in session.exec(
+            select(Req.category_code, func.avg(Rating.score), func.count())
+            .join(Req, Req.id == Rating.request_id)
+            .where(Req.community_id.in_(area or [-1]), Rating.created_at >= since)
+            .group_by(Req.category_code)))
+    return [Candidate(code, n, residents, int(recent or 0), int(before or 0), int(open_ or 0), int(vuln or 0),
+                      *(ratings.get(code, (None, 0))))
+            for code, n, residents, recent, before, open_, vuln in rows if code != "other"]
+
+
+def score(candidates: list[Candidate], weights: dict[str, float]) -> list[Candidate]:
+    """Scale every signal to 0..1 and combine them with the weights; best first."""
+    total = sum(max(0.0, w) for w in weights.values()) or 1.0
+    most = max((c.residents for c in candidates), default=0) or 1
+    for c in candidates:
+        growth = (c.recent / c.before - 1) if c.before else (1.0 if c.recent else 0.0)
+        c.signals = {
+            "residents": c.residents / most,
+            "growth": (min(2.0, max(-1.0, growth)) + 1) / 3,
+            "unresolved": c.open / c.requests if c.requests else 0.0,
+            "vulnerable": c.vulnerable / c.requests if c.requests else 0.0,
+            "satisfaction": 0.5 if c.rating_mean is None else 1 - (c.rating_mean - 1) / 4,
+        }
+        c.score = sum(max(0.0, weights.get(k, 0.0)) * v for k, v in c.signals.items()) / total
+    return sorted(candidates, key=lambda c: (-c.score, c.category_code))
+
+
+def split_budget(candidates: list[Candidate], budget_cents: int, top: int = 6, step: int = 1000_00) -> None:
+    """Proportional to score among the top candidates, in whole steps; the remainder goes to the best."""
+    chosen = [c for c in candidates[:top] if c.score > 0]
+    for c in candidates:
+        c.proposed_cents = 0
+    weight = sum(c.score for c in chosen)
+    if not chosen or budget_cents <= 0 or weight == 0:
+        return
+    step = step if budget_cents >= step * len(chosen) else 1
+    for c in chosen:
+        c.proposed_cents = int(budget_cents * c.score / weight) // step * step
+    chosen[0].proposed_cents += budget_cents - sum(c.proposed_cents for c in chosen)
+
+
+def parse_weights(form: dict[str, str]) -> dict[str, float]:
+    """Weights from a form; missing ones keep their default, negative or non-numbers are refused."""
+    weights = dict(DEFAULT_WEIGHTS)
+    for key in DEFAULT_WEIGHTS:
+        raw = form.get(f"w_{key}")
+        if raw in (None, ""):
+            continue
+        try:
+            value = float(raw)
+        except ValueError as exc:
+            raise ValueError(f"weight {key}: {raw!r} is not a number") from exc
+        if not 0 <= value <= 10:
+            raise ValueError(f"weight {key} must be between 0 and 10")
+        weights[key] = value
+    if sum(weights.values()) == 0:
+        raise ValueError("at least one weight must be above 0")
+    return weights
