@@ -48,6 +48,7 @@ from core.models import (
 )
 from core.redact import redact
 from core.taxonomy import category_names
+from nlp.urgency import danger_phrase
 
 log = logging.getLogger(__name__)
 
@@ -421,8 +422,9 @@ class _Turn:
         self.data.pop("pending", None)
         self.data["draft"] = draft
         prediction = _predict(self.session, combined)
-        if prediction is not None and prediction.urgent:
-            # danger first: store at once and give the emergency numbers, no questions asked
+        if danger_phrase(combined):
+            # A live hazard named in words: store at once and give the emergency numbers, no
+            # questions asked. (The model's own urgency is noisier; intake still flags it and alerts.)
             draft["place_id"] = draft.get("place_id") or self._place_from_text(combined) or self.resident.home_place_id
             return self._submit()
         if adding and self.state in ("ask_place", "ask_consent"):
