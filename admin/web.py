@@ -2,7 +2,8 @@
 
 from fastapi import APIRouter
 
-from admin import dashboard, inbox, login, planner, static_files
+from admin import dashboard, inbox, login, org, planner, projects, static_files
 
-routers: list[APIRouter] = [login.router, static_files.router, inbox.router, dashboard.router, planner.router]
+routers: list[APIRouter] = [login.router, static_files.router, inbox.router, dashboard.router, planner.router,
+                             projects.router, org.router]
 
