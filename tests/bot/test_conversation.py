@@ -324,3 +324,58 @@ def test_a_flood_is_rate_limited_with_one_friendly_answer(bot, session, with_mod
     assert "消息太多" in out[0].text and notify.EMERGENCY_NUMBERS in out[0].text
     assert chat.say("/x") == []  # silence for the rest of the window
     assert chat.say("/x") == []
+
+
+def test_a_survey_is_answered_in_chat_with_buttons_and_typed_answers(bot, session, places, with_model):
+    from survey.service import requests_of
+    from tests.survey.factories import make_survey
+
+    survey = make_survey(session)
+    chat = bot.chat(1015)
+    out = chat.say("/survey")
+    assert out[0].button_data == [f"s:{survey.id}"]
+    out = chat.press(out[0], f"s:{survey.id}")
+    assert "测试问卷" in out[0].text and out[1].button_data == ["a:0:u35", "a:0:o60"]
+    age = out[1]
+    out = chat.press(age, "a:0:o60")  # shows the elder-services question (skip logic)
+    assert out[0].method == "editMessageText" and "60岁及以上" in out[0].text
+    assert out[1].button_data == ["a:1:meal", "a:1:bath", "a:1:_other", "a:1:."]
+    out = chat.press(out[1], "a:1:meal")
+    assert out[0].method == "editMessageText" and "✓ 助餐" in str(out[0].buttons)
+    out = chat.press(out[0], "a:1:_other")
+    assert "写下" in out[0].text
+    out = chat.say("理发")
+    out = chat.press(out[-1], "a:1:.")
+    assert out[-1].button_data == [f"a:2:{n}" for n in range(1, 6)]
+    stale = chat.press(age, "a:0:u35")  # an old question's button no longer counts
+    assert stale == []
+    out = chat.press(out[-1], "a:2:4")
+    assert len(out[-1].button_data) == 12  # 0..10 and skip
+    out = chat.press(out[-1], "a:3:9")
+    assert "小区安全" in out[-1].text
+    out = chat.press(out[-1], "a:4:4")
+    assert "环境整洁" in out[-1].text
+    out = chat.press(out[-1], "a:4:5")
+    assert "家庭人数" in out[-1].text
+    assert "数字" in chat.say("很多")[0].text
+    assert "太大" in chat.say("99")[0].text
+    out = chat.say("3")
+    assert "入住日期" in out[-1].text
+    out = chat.say("2020-05-01")
+    out = chat.press(out[-1], f"a:7:{places['compound_A1'].id}")
+    assert "最需要" in out[-1].text
+    out = chat.say("希望小区里有老年食堂，每天中午能吃上热饭")
+    assert "谢谢您的参与" in out[-1].text
+
+    session.expire_all()
+    from core.models import SurveyResponse
+
+    response = session.exec(select(SurveyResponse).where(SurveyResponse.survey_id == survey.id)).one()
+    assert response.channel == "telegram"
+    assert response.answers["age"] == "o60"
+    assert response.answers["elder_help"] == ["meal", "_other"] and response.answers["elder_help_other"] == "理发"
+    assert (response.answers["overall"], response.answers["recommend"]) == (4, 9)
+    assert response.answers["agree"] == {"safe": 4, "clean": 5}
+    assert response.answers["household"] == 3 and response.answers["since"] == "2020-05-01"
+    assert response.answers["home"] == places["compound_A1"].id
+    assert [r.text for r in requests_of(session, response)] == ["希望小区里有老年食堂，每天中午能吃上热饭"]
