@@ -2,7 +2,8 @@
 
 from fastapi import APIRouter
 
+from survey.admin import router as admin_router
 from survey.api import router as api_router
 from survey.public import router as public_router
 
-routers: list[APIRouter] = [public_router, api_router]
+routers: list[APIRouter] = [public_router, api_router, admin_router]
