@@ -157,6 +157,7 @@ def seed_demo(n_requests: int = 3000, seed: int = 7, echo: Callable[[str], None]
                 session.commit()
                 echo(f"  {i + 1} requests")
         session.commit()
+        __import__("survey.io").io.publish_demo(session)  # the three ready surveys, open, with sample answers
     lines = [f"demo street {STREET[0]}: {len(COMMUNITIES)} communities, {n_requests} requests over six months",
              "demo accounts (username / password / role):"]
     lines += [f"  {u} / {p} / {r}" + (f" ({', '.join(c)})" if c else "") + (f" ({o})" if o else "")

@@ -142,3 +142,41 @@ def client_hash(address: str) -> str:
     """A keyed hash of a client address: enough to rate-limit, useless to identify anyone."""
     key = get_settings().secret_key.encode()
     return hmac.new(key, f"client:{address}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def publish_demo(session: Session, responses: int = 60, seed: int = 7) -> list[Survey]:
+    """`needs demo`: the three templates as open surveys, the satisfaction one for the first project,
+    with a few dozen answers so that the results pages have something to show."""
+    import random
+
+    from survey.service import SurveyError as _Refused
+    from survey.service import submit_response
+
+    project = session.exec(select(ServiceProject).order_by(ServiceProject.id)).first()
+    surveys = publish_templates(session, project_id=project.id if project else None)
+    compounds = session.exec(select(Place).where(Place.kind == "compound")).all()
+    if not compounds:
+        return surveys
+    rnd = random.Random(seed)  # noqa: S311 (demo data, not security)
+    needs, satisfaction = surveys[0], surveys[1]
+    wishes = ["希望小区增设老年助餐点，腿脚不便的老人吃饭难", "孩子放学后没人照看，希望有四点半课堂",
+              "楼下健身器材坏了很久，希望维修", "", "", "无"]
+    for i in range(responses):
+        place = rnd.choice(compounds)
+        try:
+            submit_response(session, needs, {
+                "home": place.id, "age": rnd.choice(["18_44", "45_59", "60_79", "80p"]),
+                "household": rnd.randint(1, 5), "services": rnd.sample(
+                    ["elderly_meals", "elderly_care", "child_care", "health", "culture", "repairs"], 2),
+                "meal_days": rnd.choice(["1_2", "3_5", "7"]), "current": rnd.choice([2, 3, 4, 4, 5]),
+                "need": rnd.choice(wishes)}, respondent_key=f"demo:{i}", channel="web")
+            if i % 2 == 0:
+                used = rnd.random() < 0.8
+                submit_response(session, satisfaction, {
+                    "used": "yes" if used else "no", "overall": rnd.choices([2, 3, 4, 5], [1, 2, 4, 4])[0],
+                    "aspects": {"on_time": rnd.randint(3, 5), "staff": rnd.randint(3, 5), "useful": rnd.randint(2, 5)},
+                    "recommend": rnd.randint(5, 10), "why_not": "unaware", "home": place.id},
+                    respondent_key=f"demo:{i}", channel="web")
+        except _Refused:  # already there from an earlier run
+            continue
+    return surveys
