@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from functools import lru_cache
 
 from sqlalchemy import event
@@ -46,3 +47,12 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
     """A session for scripts and background work."""
     with Session(engine or get_engine()) as session:
         yield session
+
+
+_sqlite_writer = threading.Lock()
+
+
+def write_lock(session: Session):
+    """One writer at a time per process on SQLite: threads racing for its file lock make p99 latency
+    explode (see docs/performance.md); PostgreSQL needs no such lock."""
+    return _sqlite_writer if session.get_bind().dialect.name == "sqlite" else nullcontext()

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from core import notify
+from core.db import write_lock
 from core.i18n import t
 from core.models import Channel, EventType, Place, PlaceKind, Request, RequestEvent, utcnow
 from core.settings import get_settings
@@ -95,6 +96,11 @@ def community_of(session: Session, place_id: int | None) -> int | None:
 
 
 def submit(session: Session, data: IntakeIn, *, classify: bool = True) -> IntakeResult:
+    with write_lock(session):
+        return _submit(session, data, classify=classify)
+
+
+def _submit(session: Session, data: IntakeIn, *, classify: bool) -> IntakeResult:
     text = clean_text(data.text)
     contact = clean_text(data.contact, limit=120) if data.contact and data.contact.strip() else None
     external_id = data.external_id or uuid.uuid4().hex
@@ -124,6 +130,7 @@ def submit(session: Session, data: IntakeIn, *, classify: bool = True) -> Intake
         raise
     if classify:
         _classify(session, request)
+        _cluster(session, request)
     _notify(session, request)
     session.commit()
     session.refresh(request)
@@ -164,6 +171,18 @@ def _classify(session: Session, request: Request) -> None:
     session.add(RequestEvent(request_id=request.id, type=EventType.classified, to_value=pred.category,
                              message=f"kind={pred.kind} urgent={pred.urgent} confidence={pred.confidence:.2f}"))
     session.commit()
+
+
+def _cluster(session: Session, request: Request) -> None:
+    """Join the request to a demand cluster; a failure leaves it unclustered, nothing is lost."""
+    from nlp.cluster import assign
+
+    try:
+        assign(session, request)
+    except Exception:
+        log.exception("clustering failed for request %s", request.id)
+        session.rollback()
+        session.refresh(request)
 
 
 def _notify(session: Session, request: Request) -> None:
