@@ -309,6 +309,16 @@ class Cluster(SQLModel, table=True):
     updated_at: dt.datetime = _ts()
 
 
+class ClusterTerm(SQLModel, table=True):
+    """The strongest terms of an open cluster's centroid: an inverted index for intake (nlp/cluster.py)."""
+
+    __table_args__ = (Index("ix_clusterterm_scope_term", "scope_id", "term"),)
+    cluster_id: int = Field(foreign_key="cluster.id", primary_key=True)
+    term: str = Field(max_length=40, primary_key=True)
+    scope_id: int = 0  # the community (or place) id; 0 when the request named none
+    weight: float = 0.0
+
+
 class Request(SQLModel, table=True):
     """What a resident asked for, through any channel."""
 

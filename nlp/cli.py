@@ -1,8 +1,19 @@
-"""`needs nlp ...`: train, activate and roll back models."""
+"""`needs nlp ...`: train, evaluate, predict, cluster, rank hot issues, activate and roll back models.
+
+Stable contracts (JSON Lines on stdin and stdout, one output line per input line):
+
+    needs nlp predict  < {"text": ...}          -> {"category", "kind", "urgent", "confidence", "needs_review"}
+    needs nlp cluster  < {"id": ..., "text": ...} -> {"id", "cluster"}
+    needs nlp evaluate --dataset F --text-col C [--text-col C2] --label-col L --folds 5
+                                                 -> last line `macro_f1=0.xxxx accuracy=0.xxxx`
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import sys
+from pathlib import Path
 
 import typer
 
@@ -56,6 +67,191 @@ def ensure_model() -> None:
         typer.echo(f"active model {clf.version}")
         return
     train(activate=True)
+
+
+@nlp_app.command("evaluate")
+def evaluate(
+    dataset: Path | None = typer.Option(None, "--dataset", help="labelled .csv, .xlsx or .jsonl; "
+                                        "without it: the active model on the seed test split"),
+    text_col: list[str] = typer.Option(["text"], "--text-col", help="text column (repeat to join several)"),
+    label_col: str = typer.Option("category", "--label-col"),
+    folds: int = typer.Option(5, "--folds", min=2, max=20),
+    report: Path | None = typer.Option(None, "--report", help="report directory (default var/reports/...)"),
+) -> None:
+    """Per-class precision/recall/F1, macro-F1, accuracy, confusion matrix, written as a report with a chart."""
+    from core.settings import get_settings
+    from nlp import evaluate as ev
+
+    stamp = f"{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}"
+    if dataset is not None:
+        try:
+            texts, labels, dupes = ev.load_table(dataset, text_col, label_col)
+            rep = ev.cross_validate(texts, labels, folds=folds)
+        except ev.DatasetError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from exc
+        rep.title = f"{dataset.name}: {folds}-fold cross-validation"
+        rep.info = {"n": len(texts), "duplicates_dropped": dupes, **rep.info}
+        name = f"eval-{dataset.stem}-{stamp}"
+    else:
+        from core.db import session_scope
+        from nlp.dataset import SEED_TEST, read_jsonl
+        from nlp.registry import get_classifier
+
+        with session_scope() as session:
+            clf = get_classifier(session)
+        if clf is None:
+            typer.echo("error: no active model: run `needs nlp train` first", err=True)
+            raise typer.Exit(2)
+        rep = ev.seed_report(clf, read_jsonl(SEED_TEST))
+        name = f"eval-seed-{stamp}"
+    out = ev.write_report(rep, report or get_settings().var_dir / "reports" / name)
+    m = rep.metrics()
+    for lab, s in m["per_class"].items():
+        typer.echo(f"{lab:24s} P={s['precision']:.3f} R={s['recall']:.3f} F1={s['f1']:.3f} n={s['support']}")
+    typer.echo(f"report: {out / 'report.md'}  ({json.dumps(rep.info, ensure_ascii=False)})")
+    typer.echo(f"macro_f1={m['macro_f1']:.4f} accuracy={m['accuracy']:.4f}")
+
+
+def _read_jsonl_stdin(required: tuple[str, ...]):
+    """(line number, object or error message) for every non-empty input line."""
+    for n, line in enumerate(sys.stdin, 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+            if not isinstance(obj, dict):
+                raise ValueError("not a JSON object")
+            for key in required:
+                if not isinstance(obj.get(key), str) or not obj[key].strip():
+                    raise ValueError(f"missing or empty {key!r}")
+            yield n, obj, None
+        except ValueError as exc:
+            yield n, None, f"line {n}: {exc}"
+
+
+@nlp_app.command("predict")
+def predict(
+    model: Path | None = typer.Option(None, "--model", help="model directory (default: the active model)"),
+    keywords: bool = typer.Option(False, "--keywords", help="add keywords to each line"),
+    batch: int = typer.Option(2000, "--batch", min=1),
+) -> None:
+    """JSON Lines with a `text` field on stdin -> one JSON line per input on stdout."""
+    from nlp.model import Classifier
+
+    if model is None:
+        from core.db import session_scope
+        from nlp.registry import get_classifier
+
+        with session_scope() as session:
+            clf = get_classifier(session)
+        if clf is None:
+            typer.echo("error: no active model: run `needs nlp train` or pass --model", err=True)
+            raise typer.Exit(2)
+    else:
+        clf = Classifier(model)
+    out = sys.stdout
+    pending: list[tuple[dict | None, str | None]] = []
+    errors = 0
+
+    def flush() -> None:
+        texts = [obj["text"] for obj, _ in pending if obj is not None]
+        preds = iter(clf.predict(texts, keywords=keywords))
+        for obj, err in pending:
+            if obj is None:
+                out.write(json.dumps({"error": err}, ensure_ascii=False) + "\n")
+                continue
+            p = next(preds)
+            row = {"category": p.category, "kind": p.kind, "urgent": p.urgent, "confidence": p.confidence,
+                   "needs_review": p.needs_review}
+            if "id" in obj:
+                row = {"id": obj["id"], **row}
+            if keywords:
+                row["keywords"] = p.keywords
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        pending.clear()
+
+    for _, obj, err in _read_jsonl_stdin(("text",)):
+        errors += err is not None
+        pending.append((obj, err))
+        if len(pending) >= batch:
+            flush()
+    flush()
+    if errors:
+        typer.echo(f"{errors} input line(s) could not be read", err=True)
+
+
+@nlp_app.command("cluster")
+def cluster(threshold: float | None = typer.Option(None, "--threshold", help="cosine similarity to join")) -> None:
+    """JSON Lines with `id` and `text` (optional `place`) on stdin -> {"id", "cluster"} per input line.
+
+    Input order is taken as time order; requests with different `place` never share a cluster.
+    """
+    from nlp.cluster import THRESHOLD, cluster_texts
+
+    rows, bad = [], []
+    for n, obj, err in _read_jsonl_stdin(("text",)):
+        if obj is not None and "id" not in obj:
+            obj, err = None, f"line {n}: missing 'id'"
+        rows.append((obj, err))
+        bad += [err] if err else []
+    good = [obj for obj, _ in rows if obj is not None]
+    labels = iter(cluster_texts([o["text"] for o in good], [o.get("place") for o in good],
+                                threshold=threshold or THRESHOLD))
+    for obj, err in rows:
+        line = {"error": err} if obj is None else {"id": obj["id"], "cluster": next(labels)}
+        sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
+    if bad:
+        typer.echo(f"{len(bad)} input line(s) could not be read", err=True)
+
+
+@nlp_app.command("recluster")
+def recluster() -> None:
+    """Re-cluster all open requests in batch (requests placed by a worker stay where they are)."""
+    from core.db import session_scope
+    from nlp.cluster import recluster as run
+
+    with session_scope() as session:
+        typer.echo(json.dumps(run(session)))
+
+
+@nlp_app.command("hot")
+def hot(
+    limit: int = typer.Option(10, "--limit", min=1, max=200),
+    dataset: Path | None = typer.Option(None, "--dataset", help="rank a CSV of messages instead of the database"),
+    text_col: list[str] = typer.Option(["title", "detail"], "--text-col"),
+    user_col: str = typer.Option("user", "--user-col"),
+    time_col: str = typer.Option("time", "--time-col"),
+    likes_col: str | None = typer.Option("likes", "--likes-col", help="'' to ignore likes"),
+    half_life: float = typer.Option(0.0, "--half-life", help="days; 0: no recency decay (historical data)"),
+    members: int = typer.Option(3, "--members", help="messages to show per issue"),
+) -> None:
+    """The hot-issue ranking (heat index in nlp/heat.py)."""
+    from nlp import heat
+
+    if dataset is None:
+        from core.db import session_scope
+
+        with session_scope() as session:
+            for i, h in enumerate(heat.rank(session, limit), 1):
+                typer.echo(f"{i:2d}. heat={h.heat:.1f} supporters={h.supporters:g} requests={h.requests} "
+                           f"#{h.cluster_id} {h.title} [{', '.join(h.keywords)}]")
+        return
+    import csv
+
+    with dataset.open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    texts = ["\n".join(r[c] for c in text_col if r.get(c)) for r in rows]
+    times = [dt.datetime.fromisoformat(r[time_col].strip()) for r in rows]
+    likes = [int(float(r[likes_col] or 0)) for r in rows] if likes_col else None
+    ranked = heat.rank_rows(texts, [r[user_col] for r in rows], times, likes, limit=limit,
+                            half_life=half_life or None)
+    for i, h in enumerate(ranked, 1):
+        typer.echo(f"{i:2d}. heat={h.heat:.0f} messages={h.requests} supporters={h.supporters:g} "
+                   f"last={h.last_at:%Y-%m-%d} [{', '.join(h.keywords)}]")
+        for idx in h.members[:members]:
+            r = rows[idx]
+            typer.echo(f"      {r.get('id', idx)} ({r.get(likes_col, '') if likes_col else ''}) {r[text_col[0]][:60]}")
 
 
 def register(app: typer.Typer) -> None:

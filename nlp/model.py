@@ -36,30 +36,48 @@ class Classifier:
         self.kind_model = bundle["kind"]
         self.urgent_model = bundle["urgent"]
         self.review_threshold: float = self.meta.get("review_threshold", 0.35)
+        self.urgent_threshold: float = self.meta.get("urgent_threshold", 0.5)
 
     @property
     def version(self) -> str:
         return self.meta["version"]
 
-    def predict(self, texts: list[str]) -> list[Prediction]:
+    def predict(self, texts: list[str], keywords: bool = True) -> list[Prediction]:
+        """Category with its calibrated probability, kind, urgency (model or danger phrase).
+
+        Below the review threshold the category is not trusted: the request goes to the review
+        queue. An urgent request is always flagged for a worker, whatever the confidence.
+        """
+        from nlp.keywords import extract
         from nlp.urgency import danger_phrase
 
-        cat_proba = self.category_model.predict_proba(texts)
+        if not texts:
+            return []
+        # The three pipelines share the same features: compute them once.
+        feats = self.category_model.named_steps["features"].transform(texts)
+        cat_proba = self.category_model.named_steps["clf"].predict_proba(feats)
         cat_labels = self.category_model.classes_
-        kinds = self.kind_model.predict(texts)
-        urgent_proba = self.urgent_model.predict_proba(texts)[:, 1]
+        kinds = self.kind_model.named_steps["clf"].predict(feats) if _same_features(self) else \
+            self.kind_model.predict(texts)
+        urgent_proba = (self.urgent_model.named_steps["clf"].predict_proba(feats) if _same_features(self)
+                        else self.urgent_model.predict_proba(texts))[:, 1]
         out = []
         for i, text in enumerate(texts):
             best = int(cat_proba[i].argmax())
             conf = float(cat_proba[i][best])
-            urgent = bool(urgent_proba[i] >= 0.5) or danger_phrase(text)
+            urgent = bool(urgent_proba[i] >= self.urgent_threshold) or danger_phrase(text)
             out.append(
                 Prediction(
                     category=str(cat_labels[best]),
                     kind=str(kinds[i]),
                     urgent=urgent,
                     confidence=round(conf, 4),
+                    keywords=extract(text) if keywords else [],
                     needs_review=conf < self.review_threshold or urgent,
                 )
             )
         return out
+
+
+def _same_features(clf: Classifier) -> bool:
+    return bool(clf.meta.get("shared_features"))

@@ -1,0 +1,127 @@
+"""Hot issues: demand clusters ranked by a heat index.
+
+    heat = supporters × 0.5 ** (days since the latest request / HALF_LIFE) × (1 + growth) × (1 + urgent)
+
+- supporters: distinct residents who raised the issue within the window (a request without a
+  known resident counts as one resident; where the source has likes, each like adds one);
+- recency: halves every HALF_LIFE days without a new request;
+- growth: requests in the last 7 days against the 7 days before, (recent − previous) / max(previous, 1),
+  clipped to [0, 2]: a fast-growing issue counts up to three times;
+- urgent: 1 when an open request of the cluster is urgent, else 0: a live hazard counts twice.
+
+`rank(session, limit, scope)` reads the database (the admin dashboard's "hot clusters");
+`rank_rows(...)` clusters and ranks any table of messages (TipDM's hot_messages.csv).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+HALF_LIFE_DAYS = 14.0
+WINDOW_DAYS = 90
+GROWTH_DAYS = 7
+GROWTH_CAP = 2.0
+
+
+def heat_index(supporters: float, days_since_last: float, recent: int, previous: int, urgent: bool,
+               half_life: float | None = HALF_LIFE_DAYS) -> float:
+    recency = 0.5 ** (max(days_since_last, 0.0) / half_life) if half_life else 1.0
+    growth = min(GROWTH_CAP, max(0.0, (recent - previous) / max(previous, 1)))
+    return supporters * recency * (1 + growth) * (2 if urgent else 1)
+
+
+@dataclass
+class Hot:
+    cluster_id: int
+    heat: float
+    supporters: float
+    requests: int
+    recent: int
+    previous: int
+    urgent: bool
+    last_at: dt.datetime
+    title: str = ""
+    keywords: list[str] = field(default_factory=list)
+    members: list[int] = field(default_factory=list)
+
+
+def rank(session, limit: int = 10, scope: list[int] | None = None, now: dt.datetime | None = None,
+         window_days: int = WINDOW_DAYS) -> list[Hot]:
+    """The hottest open clusters; `scope` limits them to these communities (None: all)."""
+    from sqlalchemy import case, func
+    from sqlmodel import select
+
+    from core.models import OPEN_STATUSES, Cluster, Request, utcnow
+
+    now = now or utcnow()
+    since = now - dt.timedelta(days=window_days)
+    week = now - dt.timedelta(days=GROWTH_DAYS)
+    fortnight = now - dt.timedelta(days=2 * GROWTH_DAYS)
+    resident = func.coalesce(Request.resident_id, -Request.id)
+    stmt = (
+        select(Request.cluster_id, func.count(func.distinct(resident)), func.count(), func.max(Request.created_at),
+               func.sum(case((Request.created_at >= week, 1), else_=0)),
+               func.sum(case(((Request.created_at >= fortnight) & (Request.created_at < week), 1), else_=0)),
+               func.sum(case((Request.urgent & Request.status.in_(OPEN_STATUSES), 1), else_=0)))
+        .join(Cluster, Cluster.id == Request.cluster_id)
+        .where(Request.created_at >= since, Cluster.is_open, Cluster.merged_into_id.is_(None))
+        .group_by(Request.cluster_id)
+    )
+    if scope is not None:
+        stmt = stmt.where(Request.community_id.in_(scope or [-1]))
+    hot = []
+    for cid, supporters, n, last, recent, previous, urgent in session.exec(stmt):
+        last = last if last.tzinfo else last.replace(tzinfo=dt.UTC)
+        days = (now - last).total_seconds() / 86400
+        hot.append(Hot(cid, heat_index(supporters, days, recent or 0, previous or 0, bool(urgent)),
+                       supporters, n, recent or 0, previous or 0, bool(urgent), last))
+    hot.sort(key=lambda h: (-h.heat, -h.requests, h.cluster_id))
+    hot = hot[:limit]
+    for h in hot:
+        c = session.get(Cluster, h.cluster_id)
+        h.title, h.keywords = c.title, list(c.keywords or [])
+    return hot
+
+
+def rank_rows(texts: Sequence[str], users: Sequence[str], times: Sequence[dt.datetime],
+              likes: Sequence[int] | None = None, limit: int = 10, now: dt.datetime | None = None,
+              half_life: float | None = HALF_LIFE_DAYS, threshold: float | None = None) -> list[Hot]:
+    """Cluster a table of messages (oldest first) and rank the clusters by heat."""
+    from nlp.cluster import (
+        K_CLUSTER,
+        THRESHOLD,
+        _top,
+        cluster_vectors,
+        keywords_of,
+        title_of,
+        vector,
+    )
+
+    order = sorted(range(len(texts)), key=lambda i: times[i])
+    vecs = [vector(texts[i]) for i in order]
+    labels = cluster_vectors(vecs, threshold=threshold or THRESHOLD)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for pos, lab in enumerate(labels):
+        groups[lab].append(order[pos])
+    now = now or max(times)
+    week, fortnight = now - dt.timedelta(days=GROWTH_DAYS), now - dt.timedelta(days=2 * GROWTH_DAYS)
+    hot = []
+    for lab, idx in groups.items():
+        supporters = len({users[i] for i in idx}) + (sum(likes[i] for i in idx) if likes else 0)
+        last = max(times[i] for i in idx)
+        recent = sum(1 for i in idx if times[i] >= week)
+        previous = sum(1 for i in idx if fortnight <= times[i] < week)
+        acc: dict[str, float] = defaultdict(float)
+        for pos in (p for p, lb in enumerate(labels) if lb == lab):
+            for t, w in vecs[pos].items():
+                acc[t] += w
+        centroid = _top(acc, K_CLUSTER)
+        hot.append(Hot(lab, heat_index(supporters, (now - last).total_seconds() / 86400, recent, previous,
+                                       False, half_life),
+                       supporters, len(idx), recent, previous, False, last,
+                       title=title_of(texts[idx[0]]), keywords=keywords_of(centroid), members=sorted(idx)))
+    hot.sort(key=lambda h: (-h.heat, -h.requests, h.cluster_id))
+    return hot[:limit]
