@@ -52,9 +52,9 @@ def line_chart(labels: list[str], series: list[tuple[str, list[float]]], title: 
              f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="#8a93a3"/>',
              f'<text x="{left - 4}" y="{top + 4}" text-anchor="end">{_num(peak)}</text>',
              f'<text x="{left - 4}" y="{top + plot_h}" text-anchor="end">0</text>']
-    every = max(1, len(labels) // 8)
+    every = max(1, -(-len(labels) // 6))  # at most six month labels: they must not overlap
     for i, label in enumerate(labels):
-        if i % every == 0 or i == len(labels) - 1:
+        if i % every == 0:
             x, _ = xy(i, 0)
             parts.append(f'<text x="{_num(x)}" y="{height - 10}" text-anchor="middle">{escape(label)}</text>')
     for k, (name, values) in enumerate(series):

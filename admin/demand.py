@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import case, func
+from sqlalchemy import case, func, literal_column, text
 from sqlmodel import Session, select
 
 from admin.common import scoped
@@ -16,6 +16,8 @@ from core.models import OPEN_STATUSES, Cluster, Place, Rating, StaffUser
 from core.models import Request as Req
 
 OVERDUE_DAYS = 14  # an open request older than this is overdue
+# Literal, not bound: only then can SQLite and PostgreSQL match the partial index ix_request_open_community_category.
+OPEN_SQL = text("request.status IN (" + ", ".join(f"'{s.value}'" for s in OPEN_STATUSES) + ")")
 
 
 def month_start(day: dt.date) -> dt.date:
@@ -30,7 +32,8 @@ def add_months(day: dt.date, n: int) -> dt.date:
 def month_key(session: Session):
     """The month of created_at as 'YYYY-MM' text (SQLite) or a timestamp (PostgreSQL)."""
     if session.get_bind().dialect.name == "sqlite":
-        return func.substr(Req.created_at, 1, 7)  # ISO text: matches ix_request_month_community_category
+        # ISO text; literal arguments so that SQLite matches the expression index ix_request_month_community_category
+        return func.substr(Req.created_at, literal_column("1"), literal_column("7"))
     return func.date_trunc("month", func.timezone("UTC", Req.created_at))
 
 
@@ -147,7 +150,7 @@ def demand(session: Session, user: StaffUser, months: int = 12, community: int |
     rows = session.exec(narrow(
         select(Req.community_id, Req.category_code, func.count(),
                func.sum(case((Req.created_at < overdue_before, 1), else_=0)))
-        .where(Req.status.in_(OPEN_STATUSES))).group_by(Req.community_id, Req.category_code)).all()
+        .where(OPEN_SQL)).group_by(Req.community_id, Req.category_code)).all()
     out.open = {(code, place): (n, int(late or 0)) for place, code, n, late in rows}
 
     rows = session.exec(narrow(

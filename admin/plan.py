@@ -48,12 +48,12 @@ class Candidate:
     score: float = 0.0
     proposed_cents: int = 0
 
-    def evidence(self, weights: dict[str, float], months: int) -> dict:
+    def evidence(self, weights: dict[str, float], months: int, top: int) -> dict:
         return {"requests": self.requests, "residents": self.residents, "recent_3m": self.recent,
                 "previous_3m": self.before, "open": self.open, "vulnerable": self.vulnerable,
                 "rating_mean": None if self.rating_mean is None else round(self.rating_mean, 2),
                 "ratings": self.ratings, "signals": {k: round(v, 3) for k, v in self.signals.items()},
-                "weights": weights, "months": months}
+                "weights": weights, "months": months, "top": top}
 
 
 def area_communities(session: Session, place_id: int) -> list[int]:

@@ -123,6 +123,7 @@ def round_context(session: Session, user: StaffUser, rnd: PurchaseRound, lang: s
                              .order_by(RoundDocument.created_at)).all()
     weights = items[0].evidence.get("weights", plan.DEFAULT_WEIGHTS) if items else plan.DEFAULT_WEIGHTS
     months = items[0].evidence.get("months", 12) if items else 12
+    top = items[0].evidence.get("top", 6) if items else 6
     en = lang == "en"
     decided = sum(i.decided_cents for i in items if i.decided_cents is not None)
     chart = charts.bar_chart(
@@ -131,7 +132,7 @@ def round_context(session: Session, user: StaffUser, rnd: PurchaseRound, lang: s
          for i in items if (i.decided_cents or i.proposed_cents)],
         "Budget per service (yuan)" if en else "各项服务预算（元）", fmt=lambda v: f"{v:,.0f}")
     staff = {u.id: u.display_name or u.username for u in session.exec(select(StaffUser))}
-    return dict(rnd=rnd, items=items, names=names, documents=documents, weights=weights, months=months,
+    return dict(rnd=rnd, items=items, names=names, documents=documents, weights=weights, months=months, top=top,
                 stages=STAGES, stage_dates=STAGE_DATES, stage_names=STAGE_NAMES[lang],
                 signal_names=SIGNAL_NAMES[lang], place=session.get(Place, rnd.place_id), chart=chart,
                 proposed_total=sum(i.proposed_cents for i in items), decided_total=decided, staff=staff,
@@ -187,7 +188,7 @@ async def propose(request: Request, round_id: int, session: SessionDep, user: Cu
     for c in candidates:
         old = kept.get(c.category_code)
         session.add(RoundItem(round_id=rnd.id, category_code=c.category_code, place_id=rnd.place_id,
-                              score=round(c.score, 4), evidence=c.evidence(weights, months),
+                              score=round(c.score, 4), evidence=c.evidence(weights, months, top),
                               proposed_cents=c.proposed_cents,
                               decided_cents=old.decided_cents if old else None,
                               decision_reason=old.decision_reason if old else "",

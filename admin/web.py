@@ -7,6 +7,4 @@ from admin import dashboard, inbox, login, org, planner, projects, static_files
 routers: list[APIRouter] = [login.router, static_files.router, inbox.router, dashboard.router, planner.router,
                              projects.router, org.router]
 
-from admin import clusters  # noqa: E402  demand clusters (nlp/): list, merge, split
 
-routers.append(clusters.router)

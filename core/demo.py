@@ -158,11 +158,38 @@ def seed_demo(n_requests: int = 3000, seed: int = 7, echo: Callable[[str], None]
                 echo(f"  {i + 1} requests")
         session.commit()
         __import__("survey.io").io.publish_demo(session)  # the three ready surveys, open, with sample answers
+        _assess_and_plan(session, street, today)  # assessments of this year's projects, next year's plan
     lines = [f"demo street {STREET[0]}: {len(COMMUNITIES)} communities, {n_requests} requests over six months",
              "demo accounts (username / password / role):"]
     lines += [f"  {u} / {p} / {r}" + (f" ({', '.join(c)})" if c else "") + (f" ({o})" if o else "")
               for u, p, r, c, o in DEMO_USERS]
     return "\n".join(lines)
+
+
+def _assess_and_plan(session: Session, street: Place, today: dt.date) -> None:
+    """Workers' assessments of this year's projects and a ranked plan for next year's round."""
+    from admin import plan
+    from core.models import ProjectAssessment, RoundItem, StaffUser
+
+    admin = session.exec(select(StaffUser).where(StaffUser.username == "admin")).one()
+    for project in session.exec(select(ServiceProject)).all():
+        achieved = {name: round(goal * random.uniform(0.6, 1.05)) for name, goal in project.targets.items()}
+        session.add(ProjectAssessment(project_id=project.id, assessor_id=admin.id, score=random.choice([3, 4, 4, 5]),
+                                      achieved=achieved, note="年中检查"))
+    year = today.year + 1
+    nxt = PurchaseRound(name=f"{year}年度为民服务专项经费项目", place_id=street.id, budget_cents=850_000_00,
+                        stage=RoundStage.application, application_start=dt.date(year, 1, 5),
+                        review_start=dt.date(year, 2, 1), implementation_start=dt.date(year, 3, 1),
+                        evaluation_start=dt.date(year, 10, 8), end_date=dt.date(year, 12, 31))
+    session.add(nxt)
+    session.flush()
+    candidates = plan.score(plan.gather(session, admin, nxt), plan.DEFAULT_WEIGHTS)
+    plan.split_budget(candidates, nxt.budget_cents)
+    for c in candidates:
+        session.add(RoundItem(round_id=nxt.id, category_code=c.category_code, place_id=street.id,
+                              score=round(c.score, 4), evidence=c.evidence(plan.DEFAULT_WEIGHTS, 12, 6),
+                              proposed_cents=c.proposed_cents))
+    session.commit()
 
 
 def _age(session: Session, req: Request, now: dt.datetime, projects: dict, luck: float) -> None:

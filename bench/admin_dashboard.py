@@ -1,0 +1,267 @@
+"""Dashboard and planner response times on a million requests, on SQLite and PostgreSQL.
+
+    .venv/bin/python bench/admin_dashboard.py [--rows 1000000] [--repeat 7] [--db sqlite|postgres|both]
+        [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/test]
+
+Builds a throw-away database (a temp SQLite file; a PostgreSQL database created and dropped here),
+migrated as in production, with 24 months of requests written by SQLAlchemy Core executemany, ratings,
+clusters and a purchase round. Then times, through the real app (FastAPI TestClient, logged in):
+
+- GET  /admin/dashboard             as the admin (all four communities) and as a worker (one)
+- POST /admin/rounds/{id}/propose   the planner ranking every service from the demand data
+- GET  /admin/rounds/{id}           the plan page (stored lines)
+
+and the demand queries alone with the indexes of migration 0002_admin present and dropped.
+Prints medians; nothing is kept.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import create_engine, insert, text  # noqa: E402
+
+ADMIN_INDEXES = {
+    "ix_request_created_community_category": "request (created_at, community_id, category_code)",
+    "ix_request_open_community_category": "request (community_id, category_code, created_at) "
+                                          "WHERE status IN ('received', 'accepted', 'in_progress')",
+    "ix_rating_created_request": "rating (created_at, request_id, score)",
+}
+SQLITE_ONLY = {"ix_request_month_community_category": "request (substr(created_at, 1, 7), community_id, category_code)"}
+
+
+def texts() -> list[tuple[str, str]]:
+    for path in (ROOT / "nlp/data/seed_train.jsonl", Path("/tmp/devseed/seed_train.jsonl")):
+        if path.exists():
+            rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+            return [(r["text"], r["category"]) for r in rows]
+    return [("楼道灯坏了", "facility_repair"), ("希望开办四点半课堂", "child_youth"), ("老人需要助餐", "elderly_care")]
+
+
+def populate(url: str, rows: int, seed: int = 7) -> dict:
+    """Schema by migration, then data by executemany in batches (not timed as part of the results)."""
+    os.environ["DATABASE_URL"] = url
+    from core.settings import get_settings
+
+    get_settings.cache_clear()
+    from sqlmodel import Session
+
+    from admin.auth import create_user
+    from core.db import get_engine
+    from core.migrate import upgrade
+    from core.models import Cluster, Place, PlaceKind, PurchaseRound, Rating, Request, Resident
+    from core.taxonomy import sync_categories
+
+    get_engine.cache_clear()
+    engine = get_engine()
+    upgrade(engine)
+    rnd = random.Random(seed)
+    with Session(engine) as s:
+        sync_categories(s)
+        street = Place(kind=PlaceKind.street, name="基准街道", code="B")
+        s.add(street)
+        s.flush()
+        communities, compounds = [], {}
+        for c in range(4):
+            p = Place(kind=PlaceKind.community, name=f"社区{c}", code=f"B-{c}", parent_id=street.id)
+            s.add(p)
+            s.flush()
+            communities.append(p.id)
+            compounds[p.id] = []
+            for k in range(4):
+                q = Place(kind=PlaceKind.compound, name=f"社区{c}小区{k}", code=f"B-{c}-{k}", parent_id=p.id)
+                s.add(q)
+                s.flush()
+                compounds[p.id].append(q.id)
+        create_user(s, "bench_admin", "bench-admin-pass", "admin")
+        create_user(s, "bench_worker", "bench-worker-pass", "worker", communities=["B-1"])
+        round_ = PurchaseRound(name="基准轮次", place_id=street.id, budget_cents=800_000_00)
+        s.add(round_)
+        s.commit()
+        round_id = round_.id
+        clusters = []
+        for i in range(300):
+            c = Cluster(title=f"热点{i}", place_id=rnd.choice(communities), size=0)
+            s.add(c)
+            clusters.append(c)
+        s.commit()
+        cluster_ids = [c.id for c in clusters]
+
+    n_residents = max(1000, rows // 5)
+    now = dt.datetime.now(dt.UTC)
+    sample = texts()
+    t0 = time.perf_counter()
+    with engine.begin() as conn:
+        batch = [{"language": "zh", "consent_contact": False, "created_at": now} for _ in range(10_000)]
+        for _ in range(0, n_residents, 10_000):
+            conn.execute(insert(Resident.__table__), batch)
+    first_resident = 1
+    statuses = ["received", "accepted", "in_progress", "resolved", "resolved", "resolved", "not_actionable"]
+    batch_size = 20_000
+    made = 0
+    rating_rows = []
+    with engine.begin() as conn:
+        while made < rows:
+            batch = []
+            for i in range(made, min(rows, made + batch_size)):
+                body, category = sample[rnd.randrange(len(sample))]
+                community = rnd.choice(communities)
+                created = now - dt.timedelta(days=rnd.triangular(0, 730, 30), seconds=rnd.randrange(86400))
+                old = (now - created).days
+                status = statuses[rnd.randrange(len(statuses))] if old > 3 else "received"
+                batch.append({
+                    "ticket": f"B{i:09d}", "text": body, "language": "zh", "channel": "web",
+                    "external_id": f"bench-{i}", "resident_id": first_resident + rnd.randrange(n_residents),
+                    "place_id": rnd.choice(compounds[community]), "community_id": community,
+                    "category_code": category, "kind": "need", "urgent": rnd.random() < 0.01,
+                    "confidence": rnd.random(), "keywords": [], "needs_review": rnd.random() < 0.05,
+                    "status": status, "cluster_id": rnd.choice(cluster_ids) if rnd.random() < 0.05 else None,
+                    "created_at": created, "updated_at": created,
+                    "resolved_at": created + dt.timedelta(days=3) if status == "resolved" else None,
+                })
+                if status == "resolved" and rnd.random() < 0.4:
+                    rating_rows.append({"request_id": i + 1, "score": rnd.choice([1, 2, 3, 4, 4, 5, 5, 5]),
+                                        "comment": "", "channel": "web",
+                                        "created_at": created + dt.timedelta(days=4)})
+            conn.execute(insert(Request.__table__), batch)
+            made += len(batch)
+        for i in range(0, len(rating_rows), batch_size):
+            conn.execute(insert(Rating.__table__), rating_rows[i:i + batch_size])
+        conn.execute(text("UPDATE cluster SET size = (SELECT count(*) FROM request WHERE request.cluster_id = "
+                          "cluster.id), updated_at = :now"), {"now": now})
+    load_s = time.perf_counter() - t0
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))  # visibility map: index-only scans
+    else:
+        with engine.begin() as conn:
+            conn.execute(text("ANALYZE"))
+    return {"engine": engine, "round_id": round_id, "load_s": load_s, "ratings": len(rating_rows)}
+
+
+def median_ms(fn, repeat: int) -> float:
+    fn()  # warm caches and the template
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times)
+
+
+def login(client, username, password):
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    resp = client.post("/login", data={"username": username, "password": password, "csrf_token": token},
+                       follow_redirects=False)
+    assert resp.status_code == 303, resp.text
+    return re.search(r'name="csrf_token" value="([^"]+)"', client.get("/admin/rounds").text).group(1)
+
+
+def run(url: str, rows: int, repeat: int) -> dict:
+    from fastapi.testclient import TestClient
+    from sqlmodel import Session, select
+
+    from admin.demand import demand
+    from core.app import create_app
+    from core.models import StaffUser
+
+    info = populate(url, rows)
+    engine, round_id = info["engine"], info["round_id"]
+    out = {"load_s": round(info["load_s"], 1), "ratings": info["ratings"]}
+    app = create_app()
+    with TestClient(app) as admin_client, TestClient(app) as worker_client:
+        token = login(admin_client, "bench_admin", "bench-admin-pass")
+        login(worker_client, "bench_worker", "bench-worker-pass")
+
+        def ok(resp):
+            assert resp.status_code in (200, 303), resp.status_code
+            return resp
+
+        out["dashboard_admin_ms"] = median_ms(lambda: ok(admin_client.get("/admin/dashboard")), repeat)
+        out["dashboard_worker_ms"] = median_ms(lambda: ok(worker_client.get("/admin/dashboard")), repeat)
+        out["dashboard_24m_admin_ms"] = median_ms(lambda: ok(admin_client.get("/admin/dashboard?months=24")), repeat)
+        out["planner_propose_ms"] = median_ms(lambda: ok(admin_client.post(
+            f"/admin/rounds/{round_id}/propose", data={"csrf_token": token}, follow_redirects=False)), repeat)
+        out["planner_page_ms"] = median_ms(lambda: ok(admin_client.get(f"/admin/rounds/{round_id}")), repeat)
+        out["inbox_ms"] = median_ms(lambda: ok(admin_client.get("/admin")), repeat)
+
+    # the demand queries alone, with and without the indexes of migration 0002_admin
+    def demand_ms(n):
+        with Session(engine) as s:
+            admin = s.exec(select(StaffUser).where(StaffUser.username == "bench_admin")).one()
+            return median_ms(lambda: demand(s, admin, months=12), n)
+
+    out["demand_queries_ms"] = demand_ms(repeat)
+    indexes = dict(ADMIN_INDEXES, **(SQLITE_ONLY if engine.dialect.name == "sqlite" else {}))
+    with engine.connect() as conn:
+        for name in indexes:
+            conn.execute(text(f"DROP INDEX {name}"))
+        conn.commit()
+    out["demand_queries_without_0002_indexes_ms"] = demand_ms(max(3, repeat // 2))
+    with engine.connect() as conn:
+        for name, definition in indexes.items():
+            conn.execute(text(f"CREATE INDEX {name} ON {definition}"))
+        conn.commit()
+    engine.dispose()
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    ap.add_argument("--postgres", default=os.environ.get("TEST_POSTGRES_URL",
+                                                         "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+    args = ap.parse_args()
+    os.environ.setdefault("ENVIRONMENT", "test")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    tmp = Path(tempfile.mkdtemp(prefix="needs-bench-"))
+    os.environ["VAR_DIR"] = str(tmp / "var")
+    results = {}
+    if args.db in ("sqlite", "both"):
+        results["sqlite"] = run(f"sqlite:///{tmp / 'bench.sqlite3'}", args.rows, args.repeat)
+        print("sqlite", json.dumps(results["sqlite"]), flush=True)
+    if args.db in ("postgres", "both"):
+        name = f"needs_bench_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            results["postgres"] = run(args.postgres.rsplit("/", 1)[0] + f"/{name}", args.rows, args.repeat)
+            print("postgres", json.dumps(results["postgres"]), flush=True)
+        finally:
+            from core.db import get_engine
+
+            get_engine.cache_clear()
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+    shutil.rmtree(tmp, ignore_errors=True)
+    print(f"\nmedians over {args.repeat} runs, {args.rows:,} requests")
+    keys = [k for k in next(iter(results.values())) if k.endswith("_ms")]
+    print(f"{'':42}" + "".join(f"{db:>12}" for db in results))
+    for k in keys:
+        print(f"{k:42}" + "".join(f"{results[db][k]:>12.1f}" for db in results))
+    for k in ("load_s", "ratings"):
+        print(f"{k:42}" + "".join(f"{results[db][k]:>12}" for db in results))
+
+
+if __name__ == "__main__":
+    main()
