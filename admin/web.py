@@ -2,9 +2,9 @@
 
 from fastapi import APIRouter
 
-from admin import clusters, dashboard, inbox, login, org, planner, projects, static_files
+from admin import audit_log, clusters, dashboard, inbox, login, org, planner, projects, static_files
 
 routers: list[APIRouter] = [
     login.router, static_files.router, inbox.router, dashboard.router, planner.router, projects.router, org.router,
-    clusters.router,  # demand clusters (nlp/): list, merge, split
+    audit_log.router, clusters.router,  # clusters: demand clusters (nlp/), list, merge, split
 ]
