@@ -194,7 +194,7 @@ def _assess_and_plan(session: Session, street: Place, today: dt.date) -> None:
 
 def _age(session: Session, req: Request, now: dt.datetime, projects: dict, luck: float) -> None:
     """Move a fresh request into the past and give it a plausible history."""
-    days = random.triangular(0, 182, 120)  # more requests lately: demand grows
+    days = random.triangular(0, 182, 182)  # more requests lately: demand grows
     created = now - dt.timedelta(days=182 - days, hours=random.randint(0, 23), minutes=random.randint(0, 59))
     req.created_at = req.updated_at = created
     for ev in session.exec(select(RequestEvent).where(RequestEvent.request_id == req.id)):
@@ -206,7 +206,7 @@ def _age(session: Session, req: Request, now: dt.datetime, projects: dict, luck:
         steps.append(Status.accepted)
     if age_days > 7 and luck < 0.85:
         steps.append(Status.in_progress)
-    if age_days > 14 and luck < 0.7:
+    if age_days > 14 and luck < 0.7 + min(age_days / 180, 0.25):  # old requests are mostly done
         steps.append(Status.not_actionable if luck < 0.06 else Status.resolved)
     when = created
     prev = Status.received
