@@ -26,7 +26,7 @@ from survey.io import (
     template_definition,
 )
 from survey.public import public_url, title_of
-from survey.schema import SurveyDefinition
+from survey.schema import QUESTION_TYPES, SurveyDefinition
 from survey.service import SurveyError, state
 
 router = APIRouter(prefix="/admin/surveys", tags=["admin surveys"], include_in_schema=False)
@@ -195,16 +195,25 @@ def create_survey(request: Request, session: SessionDep, user: Staff, form: Anno
     return _save(request, session, user, form, None)
 
 
+def _edit_page(request: Request, session: Session, user: StaffUser, survey: Survey, *, status_code: int = 200,
+               saved: bool = False, error: str | None = None):
+    definition = SurveyDefinition.model_validate(export_definition(session, survey))
+    values = _values_from(definition, session, survey.project_id)
+    values["targets"] = survey.target_place_ids or []
+    lang = language(request)
+    labels = [(q["id"], q["type"], q["label"].get("en") if lang == "en" and q["label"].get("en") else q["label"]["zh"])
+              for q in survey.questions]
+    return render(request, "survey/admin_edit.html", status_code=status_code, survey=survey, values=values,
+                  saved=saved, error=error, state=state(survey), url=public_url(request, survey),
+                  question_list=labels, question_types=QUESTION_TYPES, **_edit_context(session, user))
+
+
 @router.get("/{survey_id}/edit")
 def edit_survey(survey_id: int, request: Request, session: SessionDep, user: Staff, saved: int = 0):
     """The edit form of a survey."""
     survey = _survey(session, survey_id)
     _check_edit(session, user, survey)
-    definition = SurveyDefinition.model_validate(export_definition(session, survey))
-    values = _values_from(definition, session, survey.project_id)
-    values["targets"] = survey.target_place_ids or []
-    return render(request, "survey/admin_edit.html", survey=survey, values=values, saved=bool(saved), error=None,
-                  state=state(survey), url=public_url(request, survey), **_edit_context(session, user))
+    return _edit_page(request, session, user, survey, saved=bool(saved))
 
 
 @router.post("/{survey_id}/edit", dependencies=[Depends(csrf_protect)])
@@ -333,3 +342,99 @@ def export_responses(survey_id: int, fmt: str, request: Request, session: Sessio
     return Response(res.to_xlsx(header, body, survey.slug),
                     media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _lines(text: str) -> list[dict]:
+    """Options or rows typed one per line as "value | 中文 | English" (value optional: numbered)."""
+    out = []
+    for n, line in enumerate((x for x in text.splitlines() if x.strip()), start=1):
+        parts = [p.strip() for p in line.split("|")]
+        if len(parts) == 1:
+            parts = [str(n), parts[0], ""]
+        elif len(parts) == 2:
+            parts = [parts[0], parts[1], ""]
+        out.append({"value": parts[0], "label": {"zh": parts[1], "en": parts[2]}})
+    return out
+
+
+@router.post("/{survey_id}/questions", dependencies=[Depends(csrf_protect)])
+def add_question(survey_id: int, request: Request, session: SessionDep, user: Staff,
+                 qid: Annotated[str, Form(max_length=40)], qtype: Annotated[str, Form(max_length=16)],
+                 label_zh: Annotated[str, Form(max_length=1000)], label_en: Annotated[str, Form(max_length=1000)] = "",
+                 help_zh: Annotated[str, Form(max_length=1000)] = "", help_en: Annotated[str, Form(max_length=1000)] = "",
+                 required: Annotated[str, Form()] = "", other: Annotated[str, Form()] = "",
+                 options: Annotated[str, Form(max_length=20_000)] = "", rows: Annotated[str, Form(max_length=20_000)] = "",
+                 minimum: Annotated[str, Form(max_length=20)] = "", maximum: Annotated[str, Form(max_length=20)] = "",
+                 show_if_question: Annotated[str, Form(max_length=40)] = "",
+                 show_if_values: Annotated[str, Form(max_length=400)] = ""):
+    """Add one question at the end, from plain form fields (no JSON needed)."""
+    from survey.schema import check_questions
+
+    survey = _survey(session, survey_id)
+    _check_edit(session, user, survey)
+    question: dict = {"id": qid.strip(), "type": qtype, "label": {"zh": label_zh.strip(), "en": label_en.strip()},
+                      "required": bool(required)}
+    if help_zh.strip():
+        question["help"] = {"zh": help_zh.strip(), "en": help_en.strip()}
+    if qtype in ("single", "multiple", "likert") and options.strip():
+        question["options"] = _lines(options)
+    if qtype in ("single", "multiple") and other:
+        question["other"] = True
+    if qtype == "likert":
+        question["rows"] = _lines(rows)
+    try:
+        if minimum.strip():
+            question["min"] = float(minimum)
+        if maximum.strip():
+            question["max"] = float(maximum)
+    except ValueError:
+        question["min"] = "not a number"  # let the schema say so
+    if show_if_question.strip():
+        values = [v.strip() for v in show_if_values.split(",") if v.strip()]
+        question["show_if"] = {"question": show_if_question.strip(),
+                               **({"equals": values[0]} if len(values) == 1 else {"in": values})}
+    try:
+        check_questions([*survey.questions, question])
+    except (ValueError, ValidationError) as exc:
+        detail = error_text(exc) if isinstance(exc, ValidationError) else str(exc)
+        return _edit_page(request, session, user, survey, status_code=422,
+                          error=SurveyError("bad_definition", detail=detail).message(language(request)))
+    survey.questions = [*survey.questions, question]
+    session.add(survey)
+    audit(session, user, "survey_question_added", "survey", survey.id, ip=_ip(request), question=question["id"])
+    session.commit()
+    return RedirectResponse(f"/admin/surveys/{survey.id}/edit?saved=1#questions", status_code=303)
+
+
+@router.post("/{survey_id}/questions/{qid}/remove", dependencies=[Depends(csrf_protect)])
+def remove_question(survey_id: int, qid: str, request: Request, session: SessionDep, user: Staff):
+    """Remove a question (refused while another question's skip logic depends on it)."""
+    from survey.schema import check_questions
+
+    survey = _survey(session, survey_id)
+    _check_edit(session, user, survey)
+    remaining = [q for q in survey.questions if q.get("id") != qid]
+    try:
+        check_questions(remaining)
+    except (ValueError, ValidationError) as exc:
+        return _edit_page(request, session, user, survey, status_code=422,
+                          error=SurveyError("bad_definition", detail=str(exc)[:300]).message(language(request)))
+    survey.questions = remaining
+    session.add(survey)
+    audit(session, user, "survey_question_removed", "survey", survey.id, ip=_ip(request), question=qid)
+    session.commit()
+    return RedirectResponse(f"/admin/surveys/{survey.id}/edit?saved=1#questions", status_code=303)
+
+
+@router.get("/satisfaction")
+def satisfaction(request: Request, session: SessionDep, user: Staff):
+    """Satisfaction per service project per month, from survey ratings beside all channels."""
+    from core.models import Organization, Rating
+
+    ids = session.exec(select(Rating.project_id).where(Rating.project_id.is_not(None)).distinct()).all()
+    projects = session.exec(select(ServiceProject).where(ServiceProject.id.in_(ids or [-1]))
+                            .order_by(ServiceProject.name)).all()
+    orgs = {o.id: o.name for o in session.exec(select(Organization)).all()}
+    rows = [{"project": p, "org": orgs.get(p.organization_id, ""), "trend": res.project_satisfaction(session, p.id)}
+            for p in projects]
+    return render(request, "survey/admin_satisfaction.html", user=user, rows=rows)

@@ -174,3 +174,68 @@ def test_satisfaction_ratings_show_per_project_per_month(client, session, staff)
     login(client, "boss", "password-1")
     page = client.get(f"/admin/surveys/{survey.id}/results").text
     assert 'id="project-trend"' in page and "四点半课堂" in page and "3.5" in page
+
+
+def test_a_question_is_added_from_plain_fields_and_removed_again(client, session, staff):
+    survey = make_survey(session, questions=[
+        {"id": "used", "type": "single", "label": {"zh": "用过吗"},
+         "options": [{"value": "yes", "label": {"zh": "用过"}}, {"value": "no", "label": {"zh": "没有"}}]}])
+    login(client, "boss", "password-1")
+    token = _csrf(client, f"/admin/surveys/{survey.id}/edit")
+    r = client.post(f"/admin/surveys/{survey.id}/questions", data={
+        "csrf_token": token, "qid": "aspects", "qtype": "likert", "label_zh": "您是否同意", "required": "1",
+        "rows": "fast | 来得及时 | Came on time\nkind | 态度好", "show_if_question": "used", "show_if_values": "yes"},
+        follow_redirects=False)
+    assert r.status_code == 303
+    session.refresh(survey)
+    added = survey.questions[-1]
+    assert added["rows"][1] == {"value": "kind", "label": {"zh": "态度好", "en": ""}}
+    assert added["show_if"] == {"question": "used", "equals": "yes"} and added["required"] is True
+    # the first question cannot go while the new one depends on it
+    refused = client.post(f"/admin/surveys/{survey.id}/questions/used/remove", data={"csrf_token": token})
+    assert refused.status_code == 422 and "earlier question" in refused.text
+    ok = client.post(f"/admin/surveys/{survey.id}/questions/aspects/remove", data={"csrf_token": token},
+                     follow_redirects=False)
+    assert ok.status_code == 303
+    session.refresh(survey)
+    assert [q["id"] for q in survey.questions] == ["used"]
+
+
+def test_a_question_with_a_mistake_is_refused_with_the_reason(client, session, staff):
+    survey = make_survey(session)
+    login(client, "boss", "password-1")
+    token = _csrf(client, f"/admin/surveys/{survey.id}/edit")
+    r = client.post(f"/admin/surveys/{survey.id}/questions", data={
+        "csrf_token": token, "qid": "age", "qtype": "text", "label_zh": "重复编号"})
+    assert r.status_code == 422 and "used twice" in r.text
+    session.refresh(survey)
+    assert len(survey.questions) == 9
+
+
+def test_a_worker_creates_surveys_only_for_their_own_communities(client, session, staff):
+    login(client, "wa", "password-1")
+    page = client.get("/admin/surveys/new")
+    base = {"csrf_token": form_token(page.text), "title": "A社区需求", "purpose": "needs",
+            "questions": json.dumps(template_definition("community-needs").questions, ensure_ascii=False)}
+    other = client.post("/admin/surveys/new", data={**base, "slug": "b-needs", "targets": [staff["community_B"].id]})
+    assert other.status_code == 422
+    mine = client.post("/admin/surveys/new", data={**base, "slug": "a-needs", "targets": [staff["community_A"].id]},
+                       follow_redirects=False)
+    assert mine.status_code == 303
+    assert session.exec(select(Survey.slug)).all() == ["a-needs"]
+
+
+def test_the_satisfaction_page_lists_each_rated_project_by_month(client, session, staff):
+    org = Organization(name="乐龄助餐社")
+    session.add(org)
+    session.flush()
+    project = ServiceProject(name="老年助餐", organization_id=org.id)
+    session.add(project)
+    session.commit()
+    survey = make_survey(session, project_id=project.id, purpose="satisfaction")
+    for key, score in (("a", 5), ("b", 4), ("c", 3)):
+        _answer(session, survey, key, staff["compound_A1"], overall=score)
+    login(client, "boss", "password-1")
+    page = client.get("/admin/surveys/satisfaction").text
+    month = session.exec(select(Rating.created_at)).first().strftime("%Y-%m")
+    assert "老年助餐" in page and month in page and "<td class=\"num\">4.0</td><td class=\"num\">3</td>" in page

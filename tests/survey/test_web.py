@@ -152,3 +152,18 @@ def test_the_list_page_links_every_open_survey(client, session):
     publish_templates(session)
     html = client.get("/s").text
     assert len(re.findall(r'href="/s/[a-z-]+"', html)) == 3
+
+
+def test_too_many_submissions_from_one_address_get_a_clear_429(client, session, monkeypatch):
+    import survey.public
+
+    monkeypatch.setattr(survey.public, "RATE_LIMIT", 2)
+    make_survey(session)
+    for _ in range(2):
+        _, hidden = _form(client, "all-types")
+        assert client.post("/s/all-types", data={**hidden, "age": "u35", "overall": "3"},
+                           follow_redirects=False).status_code == 303
+    _, hidden = _form(client, "all-types")
+    r = client.post("/s/all-types", data={**hidden, "age": "u35", "overall": "3"})
+    assert r.status_code == 429 and "提交太频繁" in r.text
+    assert len(session.exec(select(SurveyResponse)).all()) == 2
