@@ -199,3 +199,29 @@ def test_a_submitted_answer_appears_in_the_admin_summary(server, browser):
     row = page.locator("#summary-overall table.bars tr", has_text="1").first
     assert row.locator("td.num").inner_text() == str(ones)
     context.close()
+
+
+def test_every_field_has_an_accessible_name(server, page):
+    page.goto(f"{server['base']}/s/all-types")
+    unnamed = page.evaluate("""() => [...document.querySelectorAll('form.survey input:not([type=hidden]), form.survey select, form.survey textarea')]
+        .filter(el => el.labels.length === 0 && !el.getAttribute('aria-label')).map(el => el.name)""")
+    assert unnamed == []
+    groups = page.evaluate("[...document.querySelectorAll('form.survey fieldset')].every(f => f.querySelector('legend'))")
+    assert groups is True
+
+
+def test_the_survey_works_without_javascript(server, browser):
+    context = browser.new_context(viewport=PHONE, is_mobile=True, java_script_enabled=False)
+    page = context.new_page()
+    before = len(_responses(server))
+    page.goto(f"{server['base']}/s/all-types?lang=en")
+    assert page.locator("#q-elder_help").is_visible()  # without the script every question shows, with its condition
+    assert "Answer only if you chose" in page.locator("#q-elder_help").inner_text()
+    page.get_by_label("Under 35").check()
+    page.get_by_label("Meals").check()  # answered although the condition does not hold: dropped by the server
+    page.locator("#q-overall label.point", has_text="5").click()
+    page.get_by_role("button", name="Submit").click()
+    page.wait_for_url("**/thanks/**")
+    assert len(_responses(server)) == before + 1
+    assert _responses(server)[-1].answers == {"age": "u35", "overall": 5}
+    context.close()
