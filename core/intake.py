@@ -178,7 +178,7 @@ def _cluster(session: Session, request: Request) -> None:
     from nlp.cluster import assign
 
     try:
-        assign(session, request)
+        assign(session, request, commit=False)  # committed with the notification below
     except Exception:
         log.exception("clustering failed for request %s", request.id)
         session.rollback()

@@ -225,6 +225,8 @@ def hot(
     likes_col: str | None = typer.Option("likes", "--likes-col", help="'' to ignore likes"),
     half_life: float = typer.Option(0.0, "--half-life", help="days; 0: no recency decay (historical data)"),
     members: int = typer.Option(3, "--members", help="messages to show per issue"),
+    threshold: float = typer.Option(0.3, "--threshold", help="similarity to join (dataset mode: long letters "
+                                    "share more words than one-line requests)"),
 ) -> None:
     """The hot-issue ranking (heat index in nlp/heat.py)."""
     from nlp import heat
@@ -241,11 +243,12 @@ def hot(
 
     with dataset.open(encoding="utf-8-sig", newline="") as f:
         rows = list(csv.DictReader(f))
-    texts = ["\n".join(r[c] for c in text_col if r.get(c)) for r in rows]
+    # the first column (a subject line) counts twice: it names the issue more densely than the letter
+    texts = ["\n".join([r[text_col[0]], *(r[c] for c in text_col if r.get(c))]) for r in rows]
     times = [dt.datetime.fromisoformat(r[time_col].strip()) for r in rows]
     likes = [int(float(r[likes_col] or 0)) for r in rows] if likes_col else None
     ranked = heat.rank_rows(texts, [r[user_col] for r in rows], times, likes, limit=limit,
-                            half_life=half_life or None)
+                            half_life=half_life or None, threshold=threshold, batch_idf=True)
     for i, h in enumerate(ranked, 1):
         typer.echo(f"{i:2d}. heat={h.heat:.0f} messages={h.requests} supporters={h.supporters:g} "
                    f"last={h.last_at:%Y-%m-%d} [{', '.join(h.keywords)}]")

@@ -19,14 +19,22 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from nlp.keywords import weights
+from nlp.keywords import place_marks, weights
 
 log = logging.getLogger(__name__)
 
-K_REQUEST = 16  # terms kept per request
-K_CLUSTER = 24  # terms kept per cluster centroid
+K_REQUEST = 16  # content terms kept per request
+K_CLUSTER = 24  # content terms kept per cluster centroid
 THRESHOLD = 0.15  # chosen on nlp/data/cluster_eval.jsonl (docs/nlp.md)
 REFINE_PASSES = 2
+# Building marks ("3栋") are not content: the same mark adds a little, different marks (both
+# texts naming a building, none in common) take a lot away, so "3栋电梯坏了" and "5栋电梯坏了"
+# stay apart while a shared building alone never makes two issues one.
+MARK = "@"
+MARK_BONUS = 0.20
+MARK_PENALTY = 0.30
+MARK_SHARE = 0.25  # a cluster names a building when at least this share of its members do
+CANDIDATES = 10  # best content matches checked for building marks
 
 Vector = dict[str, float]
 
@@ -38,30 +46,65 @@ def _top(vec: dict[str, float], k: int) -> Vector:
 
 
 def vector(text: str, idf=None) -> Vector:
-    return _top(weights(text, idf=idf), K_REQUEST)
+    """Normalised TF-IDF content terms plus building marks (weight 1) of one request."""
+    vec = _top(weights(text, idf=idf), K_REQUEST)
+    for mark in place_marks(text):
+        vec[MARK + mark] = 1.0
+    return vec
+
+
+def marks(vec: Vector) -> set[str]:
+    return {t for t in vec if t.startswith(MARK)}
+
+
+def adjust(content: float, request_marks: set[str], cluster_marks: set[str]) -> float:
+    if request_marks and cluster_marks:
+        return content + (MARK_BONUS if request_marks & cluster_marks else -MARK_PENALTY)
+    return content
 
 
 def cosine(a: Vector, b: Vector) -> float:
+    """Content cosine similarity adjusted for building marks."""
     if len(a) > len(b):
         a, b = b, a
-    return sum(w * b.get(t, 0.0) for t, w in a.items())
+    content = sum(w * b.get(t, 0.0) for t, w in a.items() if not t.startswith(MARK))
+    return adjust(content, marks(a), marks(b))
+
+
+def centroid_of(vectors: Sequence[Vector]) -> Vector:
+    acc: dict[str, float] = defaultdict(float)
+    seen: dict[str, int] = defaultdict(int)
+    for v in vectors:
+        for t, w in v.items():
+            if t.startswith(MARK):
+                seen[t] += 1
+            else:
+                acc[t] += w
+    out = _top(acc, K_CLUSTER) if acc else {}
+    n = max(len(vectors), 1)
+    out.update({t: c / n for t, c in seen.items() if c / n >= MARK_SHARE})
+    return out
 
 
 def add_to_centroid(centroid: Vector, size: int, vec: Vector) -> Vector:
-    """The centroid after one more member (centroids are kept normalised and truncated)."""
-    acc = {t: w * size for t, w in centroid.items()}
+    """The centroid after one more member (content kept normalised and truncated, marks as shares)."""
+    acc = {t: w * size for t, w in centroid.items() if not t.startswith(MARK)}
     for t, w in vec.items():
-        acc[t] = acc.get(t, 0.0) + w
-    return _top(acc, K_CLUSTER)
+        if not t.startswith(MARK):
+            acc[t] = acc.get(t, 0.0) + w
+    out = _top(acc, K_CLUSTER)
+    shares = {t: w * size for t, w in centroid.items() if t.startswith(MARK)}
+    for t in marks(vec):
+        shares[t] = shares.get(t, 0.0) + 1
+    out.update({t: c / (size + 1) for t, c in shares.items() if c / (size + 1) >= MARK_SHARE})
+    return out
 
 
 def keywords_of(centroid: Vector, top: int = 6) -> list[str]:
-    out = []
-    for t, _ in sorted(centroid.items(), key=lambda kv: (-kv[1], kv[0])):
-        out.append(t[1:] if t.startswith("@") else t)
-        if len(out) == top:
-            break
-    return out
+    """The building most members name (if any), then the strongest content terms."""
+    main = [t[1:] for t, w in sorted(centroid.items(), key=lambda kv: -kv[1]) if t.startswith(MARK) and w >= 0.5]
+    words = [t for t, _ in sorted(centroid.items(), key=lambda kv: (-kv[1], kv[0])) if not t.startswith(MARK)]
+    return (main[:1] + words)[:top]
 
 
 _SENTENCE = re.compile(r"[。！？!?\n；;]")
@@ -73,6 +116,17 @@ def title_of(text: str, limit: int = 40) -> str:
 
     first = next((s.strip() for s in _SENTENCE.split(redact(text)) if s.strip()), "")
     return first if len(first) <= limit else first[: limit - 1] + "…"
+
+
+def _pick(content: dict[int, float], request_marks: set[str], marks_of) -> tuple[int | None, float]:
+    """The best cluster among the strongest content matches, once building marks are counted."""
+    if not content:
+        return None, 0.0
+    top = sorted(content, key=lambda c: (-content[c], c))[:CANDIDATES]
+    cluster_marks = marks_of(top) if request_marks else {}
+    scored = [(adjust(content[c], request_marks, cluster_marks.get(c, set())), c) for c in top]
+    sim, cid = max(scored, key=lambda sc: (sc[0], -sc[1]))
+    return cid, sim
 
 
 # --- in memory: the CLI contract, batch re-clustering, evaluation ----------------------------------
@@ -88,21 +142,20 @@ class MemoryIndex:
         self.scopes: dict[int, object] = {}
 
     def best(self, scope: object, vec: Vector) -> tuple[int | None, float]:
-        scores: dict[int, float] = defaultdict(float)
+        content: dict[int, float] = defaultdict(float)
         for t, w in vec.items():
-            for cid, cw in self.postings.get((scope, t), {}).items():
-                scores[cid] += w * cw
-        if not scores:
-            return None, 0.0
-        cid = max(scores, key=lambda c: (scores[c], -c))
-        return cid, scores[cid]
+            if not t.startswith(MARK):
+                for cid, cw in self.postings.get((scope, t), {}).items():
+                    content[cid] += w * cw
+        return _pick(content, marks(vec), lambda cids: {c: marks(self.centroids[c]) for c in cids})
 
     def _index(self, cid: int, centroid: Vector, remove: Vector | None = None) -> None:
         scope = self.scopes[cid]
         for t in remove or {}:
             self.postings[(scope, t)].pop(cid, None)
         for t, w in centroid.items():
-            self.postings[(scope, t)][cid] = w
+            if not t.startswith(MARK):
+                self.postings[(scope, t)][cid] = w
 
     def add(self, scope: object, vec: Vector) -> int:
         """Assign one vector: the best cluster above the threshold, or a new one."""
@@ -135,17 +188,16 @@ def cluster_vectors(vectors: Sequence[Vector], scopes: Sequence[object] | None =
 
 def _reassign(vectors, scopes, labels, threshold) -> list[int]:
     """Move each vector to the most similar settled centroid of its scope (k-means style step)."""
-    sums: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for v, lab in zip(vectors, labels, strict=True):
-        for t, w in v.items():
-            sums[lab][t] += w
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i, lab in enumerate(labels):
+        groups[lab].append(i)
     index = MemoryIndex(threshold)
     mapping = {}
-    for lab, acc in sums.items():
-        scope = scopes[labels.index(lab)]
+    for lab, idx in groups.items():
         cid = len(index.centroids)
-        index.scopes[cid] = scope
-        index.centroids[cid] = _top(acc, K_CLUSTER)
+        index.scopes[cid] = scopes[idx[0]]
+        index.centroids[cid] = centroid_of([vectors[i] for i in idx])
+        index.sizes[cid] = len(idx)
         index._index(cid, index.centroids[cid])
         mapping[cid] = lab
     out = []
@@ -182,35 +234,45 @@ def _centroid(session, cluster_id: int) -> Vector:
 
 
 def _store_terms(session, cluster_id: int, scope: int, centroid: Vector) -> None:
-    from sqlmodel import delete
+    from sqlalchemy import delete, insert
 
     from core.models import ClusterTerm
 
-    session.exec(delete(ClusterTerm).where(ClusterTerm.cluster_id == cluster_id))
-    for t, w in centroid.items():
-        session.add(ClusterTerm(cluster_id=cluster_id, scope_id=scope, term=t[:40], weight=w))
+    session.execute(delete(ClusterTerm).where(ClusterTerm.cluster_id == cluster_id))
+    if centroid:  # one executemany: intake's latency budget has no room for an ORM object per term
+        session.execute(insert(ClusterTerm), [{"cluster_id": cluster_id, "scope_id": scope, "term": t[:40],
+                                               "weight": w} for t, w in centroid.items()])
 
 
 def best_cluster(session, scope: int, vec: Vector) -> tuple[int | None, float]:
+    """One indexed lookup of the request's content terms, one more for the candidates' building marks."""
     from sqlmodel import select
 
     from core.models import ClusterTerm
 
-    if not vec:
+    terms = [t[:40] for t in vec if not t.startswith(MARK)]
+    if not terms:
         return None, 0.0
-    rows = session.exec(select(ClusterTerm.cluster_id, ClusterTerm.term, ClusterTerm.weight)
-                        .where(ClusterTerm.scope_id == scope, ClusterTerm.term.in_([t[:40] for t in vec])))
-    scores: dict[int, float] = defaultdict(float)
-    for cid, t, w in rows:
-        scores[cid] += w * vec.get(t, 0.0)
-    if not scores:
-        return None, 0.0
-    cid = max(scores, key=lambda c: (scores[c], -c))
-    return cid, scores[cid]
+    content: dict[int, float] = defaultdict(float)
+    for cid, t, w in session.exec(select(ClusterTerm.cluster_id, ClusterTerm.term, ClusterTerm.weight)
+                                  .where(ClusterTerm.scope_id == scope, ClusterTerm.term.in_(terms))):
+        content[cid] += w * vec.get(t, 0.0)
+
+    def marks_of(cids):
+        out: dict[int, set[str]] = defaultdict(set)
+        for cid, t in session.exec(select(ClusterTerm.cluster_id, ClusterTerm.term).where(
+                ClusterTerm.cluster_id.in_(cids), ClusterTerm.term.startswith(MARK))):
+            out[cid].add(t)
+        return out
+
+    return _pick(content, marks(vec), marks_of)
 
 
-def assign(session, request, threshold: float = THRESHOLD, actor_id: int | None = None):
-    """Put a stored request into the best open cluster of its place, or a new cluster; commit."""
+def assign(session, request, threshold: float = THRESHOLD, actor_id: int | None = None, commit: bool = True):
+    """Put a stored request into the best open cluster of its place, or a new cluster.
+
+    With commit=False the changes are only flushed: intake commits them with its last commit.
+    """
     from core.models import Cluster, EventType, RequestEvent, utcnow
 
     vec = vector(request.text)
@@ -236,7 +298,10 @@ def assign(session, request, threshold: float = THRESHOLD, actor_id: int | None 
     session.add_all([cluster, request])
     session.add(RequestEvent(request_id=request.id, type=EventType.cluster_linked, actor_id=actor_id,
                              to_value=str(cluster.id), message=f"similarity={sim:.2f}"))
-    session.commit()
+    if commit:
+        session.commit()
+    else:
+        session.flush()
     return cluster
 
 
@@ -261,11 +326,7 @@ def refresh(session, cluster) -> None:
     cluster.size = len(members)
     open_members = [r for r in members if r.status in OPEN_STATUSES]
     vecs = [vector(r.text) for r in open_members]
-    acc: dict[str, float] = defaultdict(float)
-    for v in vecs:
-        for t, w in v.items():
-            acc[t] += w
-    centroid = _top(acc, K_CLUSTER) if acc else {}
+    centroid = centroid_of(vecs)
     if open_members and cluster.merged_into_id is None:
         _store_terms(session, cluster.id, scope_of(open_members[0]), centroid)
         central = max(zip(open_members, vecs, strict=True), key=lambda rv: cosine(rv[1], centroid))[0]

@@ -88,20 +88,19 @@ def rank(session, limit: int = 10, scope: list[int] | None = None, now: dt.datet
 
 def rank_rows(texts: Sequence[str], users: Sequence[str], times: Sequence[dt.datetime],
               likes: Sequence[int] | None = None, limit: int = 10, now: dt.datetime | None = None,
-              half_life: float | None = HALF_LIFE_DAYS, threshold: float | None = None) -> list[Hot]:
-    """Cluster a table of messages (oldest first) and rank the clusters by heat."""
-    from nlp.cluster import (
-        K_CLUSTER,
-        THRESHOLD,
-        _top,
-        cluster_vectors,
-        keywords_of,
-        title_of,
-        vector,
-    )
+              half_life: float | None = HALF_LIFE_DAYS, threshold: float | None = None,
+              batch_idf: bool = False) -> list[Hot]:
+    """Cluster a table of messages (oldest first) and rank the clusters by heat.
+
+    batch_idf weighs words by their rarity in this table rather than in jieba's general corpus,
+    so words every message of the table uses (业主, 小区) stop carrying clusters.
+    """
+    from nlp.cluster import THRESHOLD, centroid_of, cluster_vectors, keywords_of, title_of, vector
+    from nlp.keywords import batch_idf as compute_idf
 
     order = sorted(range(len(texts)), key=lambda i: times[i])
-    vecs = [vector(texts[i]) for i in order]
+    idf = compute_idf(list(texts)) if batch_idf else None
+    vecs = [vector(texts[i], idf=idf) for i in order]
     labels = cluster_vectors(vecs, threshold=threshold or THRESHOLD)
     groups: dict[int, list[int]] = defaultdict(list)
     for pos, lab in enumerate(labels):
@@ -114,11 +113,7 @@ def rank_rows(texts: Sequence[str], users: Sequence[str], times: Sequence[dt.dat
         last = max(times[i] for i in idx)
         recent = sum(1 for i in idx if times[i] >= week)
         previous = sum(1 for i in idx if fortnight <= times[i] < week)
-        acc: dict[str, float] = defaultdict(float)
-        for pos in (p for p, lb in enumerate(labels) if lb == lab):
-            for t, w in vecs[pos].items():
-                acc[t] += w
-        centroid = _top(acc, K_CLUSTER)
+        centroid = centroid_of([vecs[p] for p, lb in enumerate(labels) if lb == lab])
         hot.append(Hot(lab, heat_index(supporters, (now - last).total_seconds() / 86400, recent, previous,
                                        False, half_life),
                        supporters, len(idx), recent, previous, False, last,

@@ -19,7 +19,6 @@ _ASCII_SHORT = re.compile(r"^[a-z0-9]{1,3}$")  # "a7", "k9": codes, not content
 _DIGITS = re.compile(r"^[\d.]+$")
 _WORD = re.compile(r"\w")
 _NUM_UNIT = re.compile(r"^[\d一二两三四五六七八九十]*(号楼|号|栋|幢|单元|楼|层|室|期|组)$")
-PLACE_BOOST = 3.0  # a building mark weighs three median words: chosen on nlp/data/cluster_eval.jsonl
 
 # Chinese numerals before a building or unit word become digits, so 三号楼 and 3号楼 match.
 _CN_NUM = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
@@ -84,18 +83,14 @@ def content_words(text: str, search: bool = False) -> list[str]:
             and not _ASCII_SHORT.match(w) and not _NUM_UNIT.match(w)]
 
 
-def weights(text: str, place_boost: float = PLACE_BOOST, search: bool = True,
-            idf: tuple[dict[str, float], float] | None = None) -> dict[str, float]:
-    """TF-IDF weights of a text's content words plus its building marks (not normalised).
+def weights(text: str, search: bool = True, idf: tuple[dict[str, float], float] | None = None) -> dict[str, float]:
+    """TF-IDF weights of a text's content words (not normalised).
 
     `idf` replaces jieba.analyse's table, e.g. by one computed over a batch of messages.
     """
     idf, median = idf or idf_table()
     counts = Counter(content_words(text, search=search))
-    out = {w: n * idf.get(w, median) for w, n in counts.items()}
-    for mark in place_marks(text):
-        out["@" + mark] = out.get("@" + mark, 0.0) + place_boost * median
-    return out
+    return {w: n * idf.get(w, median) for w, n in counts.items()}
 
 
 def batch_idf(texts: list[str]) -> tuple[dict[str, float], float]:
@@ -112,5 +107,5 @@ def batch_idf(texts: list[str]) -> tuple[dict[str, float], float]:
 
 def extract(text: str, top: int = 5) -> list[str]:
     """The top words of a text, as jieba.analyse.extract_tags would rank them."""
-    w = weights(text, place_boost=0.0, search=False)
-    return [t for t, _ in sorted(w.items(), key=lambda kv: (-kv[1], kv[0])) if not t.startswith("@")][:top]
+    w = weights(text, search=False)
+    return [t for t, _ in sorted(w.items(), key=lambda kv: (-kv[1], kv[0]))][:top]
