@@ -125,26 +125,40 @@ def hot_clusters(session: Session, user: StaffUser, community: int | None = None
     return [HotCluster(c.id, c.title, c.place_id, c.size, c.updated_at) for c in session.exec(stmt)]
 
 
-def demand(session: Session, user: StaffUser, months: int = 12, community: int | None = None,
-           today: dt.date | None = None, overdue_days: int = OVERDUE_DAYS) -> Demand:
+def by_category_and_community(session: Session, user: StaffUser, months: int = 12,
+                              today: dt.date | None = None) -> dict[tuple[str | None, int | None], int]:
+    """Requests per (category, community) over the last months, through the month index."""
+    return demand_counts(session, user, months, None, today)[1]
+
+
+def demand_counts(session: Session, user: StaffUser, months: int, community: int | None,
+                  today: dt.date | None = None):
     today = today or dt.datetime.now(dt.UTC).date()
     first = add_months(month_start(today), -(months - 1))
     labels = [add_months(first, i).strftime("%Y-%m") for i in range(months)]
     since = dt.datetime.combine(first, dt.time(), tzinfo=dt.UTC)
-    out = Demand(months=labels, since=since)
+    month = month_key(session)
+    window = month >= labels[0] if session.get_bind().dialect.name == "sqlite" else Req.created_at >= since
+    stmt = scoped(select(month, Req.community_id, Req.category_code, func.count()).where(window), session, user)
+    if community:
+        stmt = stmt.where(Req.community_id == community)
+    by_month: dict[tuple[str | None, str], int] = {}
+    by_place: dict[tuple[str | None, int | None], int] = {}
+    for m, place, code, n in session.exec(stmt.group_by(month, Req.community_id, Req.category_code)):
+        key = (code, _month_label(m))
+        by_month[key] = by_month.get(key, 0) + n
+        by_place[(code, place)] = by_place.get((code, place), 0) + n
+    return by_month, by_place, labels, since
+
+
+def demand(session: Session, user: StaffUser, months: int = 12, community: int | None = None,
+           today: dt.date | None = None, overdue_days: int = OVERDUE_DAYS) -> Demand:
+    by_month, by_place, labels, since = demand_counts(session, user, months, community, today)
+    out = Demand(months=labels, since=since, by_month=by_month, by_place=by_place)
 
     def narrow(stmt, column=Req.community_id):
         stmt = scoped(stmt, session, user, column)
         return stmt.where(column == community) if community else stmt
-
-    month = month_key(session)
-    window = month >= labels[0] if session.get_bind().dialect.name == "sqlite" else Req.created_at >= since
-    rows = session.exec(narrow(select(month, Req.community_id, Req.category_code, func.count()).where(window))
-                        .group_by(month, Req.community_id, Req.category_code)).all()
-    for m, place, code, n in rows:
-        key = (code, _month_label(m))
-        out.by_month[key] = out.by_month.get(key, 0) + n
-        out.by_place[(code, place)] = out.by_place.get((code, place), 0) + n
 
     overdue_before = dt.datetime.now(dt.UTC) - dt.timedelta(days=overdue_days)
     rows = session.exec(narrow(

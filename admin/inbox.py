@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session, func, or_, select
 
-from admin import actions
+from admin import actions, demand
 from admin.auth import CurrentUser, SessionDep, csrf_protect
 from admin.common import (
     category_names,
@@ -41,6 +41,8 @@ from core.templating import language, render
 router = APIRouter(tags=["admin"])
 PAGE_SIZE = 50
 REVIEW_CONFIDENCE = 0.6  # below this the classifier's category is checked by a worker
+REVIEW_CAP = 999
+COUNT_MONTHS = 12  # the counts table under the list covers the last year, like the dashboard
 
 
 def _date(value: str | None, name: str) -> dt.datetime | None:
@@ -134,13 +136,12 @@ def inbox(
     rows = session.exec(filtered(session, user, f).order_by(Req.created_at.desc(), Req.id.desc())
                         .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
     has_more = len(rows) > PAGE_SIZE
-    review_count = session.exec(filtered(session, user, {"queue": "review"})
-                                .with_only_columns(func.count()).order_by(None)).one()
+    # counted up to a cap: on a large backlog "1000+" says enough and costs a bounded scan
+    capped = filtered(session, user, {"queue": "review"}).with_only_columns(Req.id).order_by(None)
+    review_count = session.exec(select(func.count()).select_from(capped.limit(REVIEW_CAP + 1).subquery())).one()
 
-    counts = session.exec(scoped(select(Req.community_id, Req.category_code, func.count()), session, user)
-                          .group_by(Req.community_id, Req.category_code)).all()
     matrix: dict[str | None, dict[int | None, int]] = {}
-    for community_id, code, n in counts:
+    for (code, community_id), n in demand.by_category_and_community(session, user, months=COUNT_MONTHS).items():
         matrix.setdefault(code, {})[community_id] = n
     lang = language(request)
     categories, cat_names = category_names(session, lang)
@@ -150,7 +151,7 @@ def inbox(
         categories=categories, cat_names=cat_names, communities=communities,
         compounds=compounds_of(session, [c.id for c in communities]), places=place_names(session),
         statuses=[s.value for s in Status], kinds=[k.value for k in Kind], matrix=matrix, filters=f,
-        review_count=review_count, colleagues=colleagues(session, user), flashes=pop_flash(request),
+        review_count=review_count, review_cap=REVIEW_CAP, count_months=COUNT_MONTHS, colleagues=colleagues(session, user), flashes=pop_flash(request),
         qs=lambda **kw: urlencode({k: v for k, v in {**f, **kw}.items() if v not in (None, "")}),
         back=str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""),
     )
@@ -228,13 +229,17 @@ def act(request: Request, request_id: int, session: SessionDep, user: CurrentUse
 
 @router.post("/admin/bulk", dependencies=[Depends(csrf_protect)])
 def bulk(request: Request, session: SessionDep, user: CurrentUser,
-         ids: Annotated[list[int], Form()], action: Annotated[str, Form(max_length=20)],
+         action: Annotated[str, Form(max_length=20)], ids: Annotated[list[int] | None, Form()] = None,
          value: Annotated[str, Form(max_length=200)] = "", reason: Annotated[str, Form(max_length=1000)] = "",
          back: Annotated[str, Form(max_length=2000)] = "/admin"):
     """Apply one action to many requests; each request succeeds or is reported on its own."""
     staff_only(user)
     if action not in ("status", "assign", "category", "reviewed", "cluster", "project"):
         raise HTTPException(status_code=422, detail="this action cannot be applied in bulk")
+    target = back if back.startswith("/admin") else "/admin"
+    if not ids:
+        flash(request, "select at least one request", "error")
+        return RedirectResponse(target, status_code=303)
     done, failed = 0, []
     for request_id in ids[:500]:
         req = session.get(Req, request_id)
@@ -251,5 +256,4 @@ def bulk(request: Request, session: SessionDep, user: CurrentUser,
     flash(request, f"{done} request(s) updated")
     if failed:
         flash(request, "; ".join(failed[:20]), "error")
-    target = back if back.startswith("/admin") else "/admin"
     return RedirectResponse(target, status_code=303)

@@ -79,7 +79,9 @@ def gather(session: Session, user: StaffUser, rnd: PurchaseRound, months: int = 
     scope = community_scope(session, user)
     if scope is not None:
         area = [c for c in area if c in scope]
-    vulnerable = or_(Req.category_code.in_(VULNERABLE_CATEGORIES), *[Req.text.contains(w) for w in VULNERABLE_WORDS])
+    # instr/strpos: a plain substring test, several times cheaper than LIKE '%…%' on a year of requests
+    find = func.instr if session.get_bind().dialect.name == "sqlite" else func.strpos
+    vulnerable = or_(Req.category_code.in_(VULNERABLE_CATEGORIES), *[find(Req.text, w) > 0 for w in VULNERABLE_WORDS])
     rows = session.exec(
         select(Req.category_code, func.count(), func.count(func.distinct(func.coalesce(Req.resident_id, -Req.id))),
                func.sum(case(((Req.created_at >= recent_from) & (Req.created_at < until), 1), else_=0)),

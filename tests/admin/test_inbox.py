@@ -174,6 +174,8 @@ def test_bulk_actions_apply_to_each_selected_request_and_report_failures(client,
     resp = client.post("/admin/bulk", data={"csrf_token": token, "ids": [reqs[0].id, reqs[1].id], "action": "status",
                                             "value": "accepted"})
     assert "0 request(s) updated" in resp.text and "already accepted" in resp.text
+    resp = client.post("/admin/bulk", data={"csrf_token": token, "action": "status", "value": "resolved"})
+    assert resp.status_code == 200 and "select at least one request" in resp.text
     session.expire_all()
     assert all(session.get(Req, r.id).status == Status.accepted for r in reqs)
     assert sum(len(_events(session, r, EventType.status_changed)) for r in reqs) == 3
