@@ -16,6 +16,7 @@ Usage:
 from __future__ import annotations
 
 import logging
+import random
 import re
 import time
 from dataclasses import dataclass, field
@@ -110,7 +111,7 @@ class Dialog:
     """Conversation flows for residents; create one per process and share it."""
 
     def __init__(self, engine: Engine | None = None, rate_limit: int = 20, rate_window: float = 60.0,
-                 max_retries: int = 5):
+                 max_retries: int = 20):
         self._engine = engine
         self.rate_limit = rate_limit
         self.rate_window = rate_window
@@ -126,13 +127,15 @@ class Dialog:
 
     def handle(self, inc: Incoming) -> Outcome:
         """Process one update exactly once and return what to send back."""
-        for _attempt in range(self.max_retries):
+        for attempt in range(self.max_retries):
             with Session(self.engine) as session:
                 try:
                     return _Turn(self, session, inc).run()
                 except _Stale:
                     session.rollback()
                     log.info("conversation %s/%s changed underneath, retrying", inc.channel, inc.chat_id)
+            # a little random backoff so two processes racing on one chat stop colliding
+            time.sleep(random.uniform(0, 0.005 * (attempt + 1)))  # noqa: S311
         raise RuntimeError(f"conversation {inc.channel}/{inc.chat_id} kept changing; gave up")
 
     def webchat_transcript(self, chat_id: str) -> tuple[list[dict], str]:
