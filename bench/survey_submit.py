@@ -7,7 +7,7 @@ For each backend (a temp SQLite file; a throw-away PostgreSQL database when the 
   1. in process: `survey.service.submit_response`, one after another;
   2. HTTP JSON: POST /api/v1/surveys/{id}/responses from --concurrency threads against uvicorn;
   3. HTTP form: POST /s/{slug} as a browser does (session cookie, CSRF token, nonce).
-A third of the submissions carry a written need (it goes through intake and the classifier); one in
+A third of the submissions (--need-every 3) carry a written need (it goes through intake and the classifier); one in
 ten HTTP submissions is sent twice (same Idempotency-Key or nonce), as a double click or a retry
 would. Afterwards the database must hold exactly one response per distinct submission and one
 request per written need: the script prints lost=0 dup=0 or exits with status 1.
@@ -40,6 +40,9 @@ NEEDS = ["希望小区里开一个老年食堂，老人做饭不方便", "孩子
          "楼下健身器材坏了很久，希望尽快维修", "希望社区多组织一些文体活动"]
 
 
+NEED_EVERY = 3  # one submission in three carries a written need (--need-every; 0: none)
+
+
 def pct(values, q):
     values = sorted(values)
     return values[min(len(values) - 1, int(q * len(values)))]
@@ -51,7 +54,7 @@ def answers(i: int, compound_id: int) -> dict:
          "since": f"20{10 + i % 15}-0{1 + i % 9}-15", "home": compound_id}
     if i % 2:
         a["elder_help"] = ["meal"] if i % 4 == 1 else ["bath"]
-    if i % 3 == 0:
+    if NEED_EVERY and i % NEED_EVERY == 0:
         a["need"] = NEEDS[i % len(NEEDS)] + f"（{i}号）"
     return a
 
@@ -165,7 +168,10 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=8)
     ap.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     ap.add_argument("--no-postgres", action="store_true")
+    ap.add_argument("--need-every", type=int, default=3, help="a written need in every k-th submission; 0: none")
     args = ap.parse_args()
+    global NEED_EVERY
+    NEED_EVERY = args.need_every
 
     from nlp.dataset import SEED_TRAIN, read_jsonl
     from nlp.train import train
@@ -221,7 +227,7 @@ def main() -> None:
                 proc.terminate()
                 proc.wait(10)
             responses, requests = counts(engine, survey_id)
-            needs = sum(1 for i in range(start) if i % 3 == 0)
+            needs = sum(1 for i in range(start) if NEED_EVERY and i % NEED_EVERY == 0)
             lost, dup = max(0, expected - responses), max(0, responses - expected)
             print(f"{name:8s} check: responses {responses}/{expected}, requests from needs {requests}/{needs}  "
                   f"lost={lost} dup={dup}")

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Reques
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session, func, select
+from starlette.concurrency import run_in_threadpool
 
 from admin.auth import SessionDep, audit, community_scope, csrf_protect, require
 from core.models import Place, PlaceKind, Role, ServiceProject, StaffUser, Survey, SurveyResponse
@@ -243,8 +244,12 @@ def set_status(survey_id: int, request: Request, session: SessionDep, user: Staf
 async def import_survey(request: Request, session: SessionDep, user: Staff,
                         file: Annotated[UploadFile, File(description="a survey definition (.json)")]):
     """Create a draft survey from a definition file."""
-    lang = language(request)
     data = await file.read(MAX_IMPORT_BYTES + 1)
+    return await run_in_threadpool(_import, request, session, user, data)
+
+
+def _import(request: Request, session: Session, user: StaffUser, data: bytes):
+    lang = language(request)
     try:
         if len(data) > MAX_IMPORT_BYTES:
             raise SurveyError("bad_definition", detail="file larger than 256 KB")

@@ -18,6 +18,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlmodel import Session, select
+from starlette.concurrency import run_in_threadpool
 
 from admin.auth import check_csrf
 from core.i18n import register, t
@@ -228,9 +229,14 @@ def survey_form(slug: str, request: Request, session: SessionDep,
 @router.post("/s/{slug}")
 async def survey_submit(slug: str, request: Request, session: SessionDep):
     """Validate and store the answers; on errors show the form again with every answer kept."""
+    form = await request.form()
+    # the database work runs in the thread pool: blocking calls here would stall the event loop
+    return await run_in_threadpool(_submit, slug, request, session, form)
+
+
+def _submit(slug: str, request: Request, session: Session, form):
     survey = _get_survey(session, slug)
     lang = language(request)
-    form = await request.form()
     nonce = str(form.get("nonce") or "")[:64]
     token = str(form.get("t") or "")[:40]
     answers = form_answers(form)
