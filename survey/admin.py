@@ -273,10 +273,12 @@ def _import(request: Request, session: Session, user: StaffUser, data: bytes):
 
 
 @router.get("/{survey_id}/definition.json")
-def export_survey(survey_id: int, session: SessionDep, user: Staff):
+def export_survey(survey_id: int, request: Request, session: SessionDep, user: Staff):
     """The survey's definition as a file, to import elsewhere or keep."""
     survey = _survey(session, survey_id)
     body = json.dumps(export_definition(session, survey), ensure_ascii=False, indent=2)
+    audit(session, user, "survey_definition_export", "survey", survey.id, ip=_ip(request))
+    session.commit()
     return Response(body, media_type="application/json",
                     headers={"Content-Disposition": f'attachment; filename="survey-{survey.slug}.json"'})
 
