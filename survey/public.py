@@ -220,9 +220,16 @@ def survey_form(slug: str, request: Request, session: SessionDep,
     current = state(survey)
     if current != "open":
         return _render_state(request, survey, current)
-    if survey.one_response_per_resident and check_token(survey.id, token) is None:
-        code = "bad_token" if token else "token_required"
-        return _render_state(request, survey, code, status_code=403)
+    if survey.one_response_per_resident:
+        key = check_token(survey.id, token)
+        if key is None:
+            return _render_state(request, survey, "bad_token" if token else "token_required", status_code=403)
+        done = session.exec(select(SurveyResponse.id).where(SurveyResponse.survey_id == survey.id,
+                                                            SurveyResponse.respondent_key == key)).first()
+        if done is not None:  # this link has been used: say so before the resident fills anything in
+            if request.session.get(f"survey_{survey.id}") == done:
+                return RedirectResponse(f"/s/{survey.slug}/thanks/{done}", status_code=303)
+            return _render_state(request, survey, "already_answered", status_code=409)
     return _render_form(request, session, survey, token=token)
 
 

@@ -97,10 +97,12 @@ def test_a_survey_for_one_response_per_resident_needs_a_valid_personal_link(clie
     page, hidden = _form(client, "all-types", t=token)
     data = {**hidden, "t": token, "age": "u35", "overall": "4"}
     assert client.post("/s/all-types", data=data, follow_redirects=False).status_code == 303
-    # the same link from another browser (new session, new nonce) cannot answer again
+    # the same link from another browser says at once that it has been used, and a post is refused
     client.cookies.clear()
-    _, hidden2 = _form(client, "all-types", t=token)
-    again = client.post("/s/all-types", data={**data, **hidden2})
+    used = client.get("/s/all-types", params={"t": token})
+    assert used.status_code == 409 and "只能填写一次" in used.text and 'class="survey"' not in used.text
+    csrf = form_token(client.get("/").text)
+    again = client.post("/s/all-types", data={**data, "csrf_token": csrf, "nonce": "another"})
     assert again.status_code == 409 and "只能填写一次" in again.text
     [stored] = session.exec(select(SurveyResponse)).all()
     assert stored.respondent_key == "token:7"
