@@ -221,7 +221,11 @@ def survey_form(slug: str, request: Request, session: SessionDep,
     if current != "open":
         return _render_state(request, survey, current)
     if survey.one_response_per_resident:
+        # remembered for this browser, so that switching language (?lang=) keeps the personal link
+        token = token or request.session.get(f"survey_t_{survey.id}", "")
         key = check_token(survey.id, token)
+        if key is not None:
+            request.session[f"survey_t_{survey.id}"] = token
         if key is None:
             return _render_state(request, survey, "bad_token" if token else "token_required", status_code=403)
         done = session.exec(select(SurveyResponse.id).where(SurveyResponse.survey_id == survey.id,

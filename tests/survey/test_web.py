@@ -95,6 +95,8 @@ def test_a_survey_for_one_response_per_resident_needs_a_valid_personal_link(clie
     assert client.get("/s/all-types", params={"t": "1-0000000000000000"}).status_code == 403
     token = make_token(survey.id, 7)
     page, hidden = _form(client, "all-types", t=token)
+    # switching language drops the query string; the browser's session keeps the link
+    assert client.get("/s/all-types?lang=en").status_code == 200
     data = {**hidden, "t": token, "age": "u35", "overall": "4"}
     assert client.post("/s/all-types", data=data, follow_redirects=False).status_code == 303
     # the same link from another browser says at once that it has been used, and a post is refused
@@ -169,3 +171,12 @@ def test_too_many_submissions_from_one_address_get_a_clear_429(client, session, 
     r = client.post("/s/all-types", data={**hidden, "age": "u35", "overall": "3"})
     assert r.status_code == 429 and "提交太频繁" in r.text
     assert len(session.exec(select(SurveyResponse)).all()) == 2
+
+
+def test_a_survey_not_open_yet_says_when_it_opens(client, session):
+    from tests.survey.factories import future
+
+    make_survey(session, opens_at=future(3))
+    page = client.get("/s/all-types?lang=en")
+    assert "This survey has not opened yet" in page.text and "Opens: " in page.text and 'class="survey"' not in page.text
+    assert client.get("/api/v1/surveys").json() == []
