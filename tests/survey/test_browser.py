@@ -1,4 +1,7 @@
-"""Surveys in a real browser: headless Chromium on a phone-sized screen against a real uvicorn server."""
+"""Surveys in a real browser: headless Chromium on a phone-sized screen against a real uvicorn server.
+
+With SURVEY_SCREENSHOTS=1 it also refreshes docs/screenshots/survey-*.png from what the browser shows.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +21,12 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.browser, pytest.mark.slow,
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")]
 PHONE = {"width": 390, "height": 844}
+SCREENSHOTS = ROOT / "docs" / "screenshots" if os.environ.get("SURVEY_SCREENSHOTS") == "1" else None
+
+
+def _shot(page, name: str, **kw) -> None:
+    if SCREENSHOTS is not None:
+        page.screenshot(path=str(SCREENSHOTS / f"survey-{name}.png"), **kw)
 
 
 def _free_port() -> int:
@@ -113,6 +122,8 @@ def test_a_resident_fills_every_question_type_on_a_phone_and_submits(server, pag
     page.get_by_label("入住日期").fill("2021-09-01")
     page.get_by_label("所在小区").select_option(label="B小区1")
     page.get_by_label("您最需要什么服务").fill("希望小区里有老年食堂，老人吃饭不方便")
+    page.locator("#q-agree").scroll_into_view_if_needed()
+    _shot(page, "phone-form")
     page.get_by_role("button", name="提交问卷").click()
     page.wait_for_url("**/thanks/**")
     assert page.get_by_role("heading", name="提交成功，谢谢您！").is_visible()
@@ -143,6 +154,7 @@ def test_validation_errors_are_shown_and_fixed_without_losing_answers(server, pa
     page.get_by_role("button", name="提交问卷").click()
     summary = page.locator("#error-summary")
     assert summary.is_visible() and "请修改以下问题" in summary.inner_text()
+    _shot(page, "phone-errors")
     assert page.evaluate("document.activeElement.id") == "error-summary"  # read out first by screen readers
     assert page.locator("#age-error").inner_text() == "这道题必须回答。"
     assert page.locator("#household-error").inner_text() == "数字太大了。"
@@ -198,6 +210,8 @@ def test_a_submitted_answer_appears_in_the_admin_summary(server, browser):
     assert page.locator("#total").inner_text() == str(total)
     row = page.locator("#summary-overall table.bars tr", has_text="1").first
     assert row.locator("td.num").inner_text() == str(ones)
+    page.set_viewport_size({"width": 1000, "height": 1400})
+    _shot(page, "results")
     context.close()
 
 
