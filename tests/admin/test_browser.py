@@ -1,6 +1,7 @@
 """The staff side in a real browser: headless Chromium against a real uvicorn server on a temp SQLite database.
 
-Also refreshes docs/screenshots/dashboard.png and docs/screenshots/plan.png from what the browser shows.
+With ADMIN_SCREENSHOTS=1 it also refreshes docs/screenshots/dashboard.png and plan.png from what the
+browser shows (otherwise the screenshots go to a temp directory, so a test run leaves the tree clean).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sqlmodel import Session, select
 
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+SCREENSHOTS = ROOT / "docs" / "screenshots" if os.environ.get("ADMIN_SCREENSHOTS") == "1" else None
 pytestmark = [pytest.mark.browser, pytest.mark.slow,
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")]
 DESKTOP = {"width": 1366, "height": 900}
@@ -221,14 +222,21 @@ def test_worker_works_a_request_from_the_review_queue(browser, server):
         assert all(s.get(Req, i).status == "resolved" for i in ids)
 
 
-def test_dashboard_renders_its_charts_locally_and_drills_down(browser, server):
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    path = SCREENSHOTS or tmp_path_factory.mktemp("screenshots")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def test_dashboard_renders_its_charts_locally_and_drills_down(browser, server, shots):
     context, page, outside = _login(browser, server, "boss", "password-1")
     page.goto(f"{server['base']}/admin/dashboard")
     assert page.locator("svg.chart").count() >= 3
     total = int(page.locator("#tile-total").inner_text())
     assert total > 300
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "dashboard.png"), full_page=True)
+    page.screenshot(path=str(shots / "dashboard.png"), full_page=True)
+    assert (shots / "dashboard.png").stat().st_size > 50_000
     # a cell of the month table leads to exactly that many requests
     cell = page.locator("#by-month tbody tr").first.locator("td.num a").last
     expected = int(cell.inner_text())
@@ -239,7 +247,7 @@ def test_dashboard_renders_its_charts_locally_and_drills_down(browser, server):
     context.close()
 
 
-def test_planner_ranks_splits_and_records_the_decision_then_prints(browser, server):
+def test_planner_ranks_splits_and_records_the_decision_then_prints(browser, server, shots):
     from core.models import RoundItem
 
     context, page, outside = _login(browser, server, "boss", "password-1")
@@ -259,7 +267,7 @@ def test_planner_ranks_splits_and_records_the_decision_then_prints(browser, serv
     page.click("#decide button[type=submit]")
     assert "1 decision(s) recorded" in page.content()
     page.locator("#plan").scroll_into_view_if_needed()
-    page.screenshot(path=str(SCREENSHOTS / "plan.png"), full_page=True)
+    page.screenshot(path=str(shots / "plan.png"), full_page=True)
 
     page.goto(f"{server['base']}/admin/rounds/{server['round_id']}/print")
     page.emulate_media(media="print")
