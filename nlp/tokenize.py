@@ -41,7 +41,9 @@ def read_user_dict(path: Path = USER_DICT) -> tuple[UserWord, ...]:
 
 def normalize(text: str) -> str:
     """Full-width letters and digits to half-width (NFKC), lower case."""
-    return unicodedata.normalize("NFKC", text).lower()
+    if not unicodedata.is_normalized("NFKC", text):  # the quick check is much cheaper than normalising
+        text = unicodedata.normalize("NFKC", text)
+    return text.lower()
 
 
 def _cutter(user_words: tuple[UserWord, ...]):
@@ -64,11 +66,17 @@ _MIXED = re.compile(r"[A-Za-z0-9][^A-Za-z0-9]|[^A-Za-z0-9][A-Za-z0-9]")
 _ALNUM_RUN = re.compile(r"[A-Za-z0-9]+(?:\.\d+)?%?|[^A-Za-z0-9]+")  # jieba's finalseg re_skip
 
 
-def _as_jieba(tokens: list[str]) -> list[str]:
+_JIEBA_RS_RUN = re.compile(r"[A-Za-z0-9+#&._%\-]{2,}")  # what jieba-rs may keep as one token
+
+
+def _as_jieba(tokens: list[str], text: str) -> list[str]:
     """jieba-rs keeps "e-bike" or "4-201" whole where jieba splits at every non-alphanumeric character."""
+    mixed = {run for run in _JIEBA_RS_RUN.findall(text) if _MIXED.search(run)}
+    if not mixed:  # the common case: nothing to re-split
+        return tokens
     out: list[str] = []
     for tok in tokens:
-        if len(tok) > 1 and tok.isascii() and _MIXED.search(tok):
+        if tok in mixed or (len(tok) > 1 and tok.isascii() and _MIXED.search(tok)):
             out.extend(_ALNUM_RUN.findall(tok))
         else:
             out.append(tok)
@@ -85,15 +93,26 @@ class Segmenter:
     def __init__(self, user_words: tuple[UserWord, ...] | None = None):
         self.user_words = tuple(user_words) if user_words is not None else read_user_dict()
 
+    @property
+    def _jieba(self):
+        cut = self.__dict__.get("_cut")
+        if cut is None:
+            cut = self.__dict__["_cut"] = _cutter(self.user_words)
+        return cut
+
     def cut(self, text: str) -> list[str]:
         """Raw jieba tokens, punctuation and spaces included."""
-        return _as_jieba(_cutter(self.user_words).cut(text))
+        return _as_jieba(self._jieba.cut(text), text)
 
     def cut_for_search(self, text: str) -> list[str]:
-        return _cutter(self.user_words).cut_for_search(text)
+        return self._jieba.cut_for_search(text)
+
+    def words_of_normalized(self, text: str) -> list[str]:
+        # isalnum() is the fast path for almost every token; the regex decides the rest
+        return [w for w in self.cut(text) if w.isalnum() or _TOKEN_OK.search(w)]
 
     def __call__(self, text: str) -> list[str]:
-        return [w for w in self.cut(normalize(text)) if _TOKEN_OK.search(w)]
+        return self.words_of_normalized(normalize(text))
 
     def __getstate__(self):
         return {"user_words": self.user_words}

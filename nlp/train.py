@@ -9,12 +9,12 @@ probability that still keeps recall (model or danger phrase) at URGENT_RECALL.
 from __future__ import annotations
 
 import json
+import pickle
 import platform
 import shutil
 from collections import Counter
 from pathlib import Path
 
-import joblib
 import numpy as np
 import scipy.sparse as sp
 import sklearn
@@ -174,7 +174,8 @@ def train(examples: list[Example], out_root: Path, test: list[Example] | None = 
     version = f"{created:%Y%m%d-%H%M%S}-{digest[:6]}"
     out = Path(out_root) / version
     out.mkdir(parents=True, exist_ok=False)
-    joblib.dump(bundle, out / MODEL_FILE, compress=3)
+    with (out / MODEL_FILE).open("wb") as f:
+        pickle.dump(bundle, f, protocol=pickle.HIGHEST_PROTOCOL)
     if USER_DICT.exists():  # for the record: the dictionary also travels inside the pickled tokenizer
         shutil.copy(USER_DICT, out / USER_DICT.name)
     if test is None and SEED_TEST.exists():

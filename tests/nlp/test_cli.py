@@ -8,7 +8,7 @@ import shutil
 from typer.testing import CliRunner
 
 from core.cli import app
-from nlp.dataset import SEED_TRAIN, read_jsonl
+from nlp.dataset import SEED_TEST, SEED_TRAIN, read_jsonl
 
 runner = CliRunner()
 
@@ -95,3 +95,12 @@ def test_rollback_activates_the_previous_model_version(session, trained_model, t
     session.expire_all()
     assert get_classifier(session).version == "00000000-000000-older"
     assert runner.invoke(app, ["nlp", "rollback"]).exit_code == 2  # nothing older left
+
+
+def test_evaluate_without_a_dataset_scores_the_active_model_on_the_seed_test_split(with_model, tmp_path):
+    result = runner.invoke(app, ["nlp", "evaluate", "--report", str(tmp_path / "seed")])
+    assert result.exit_code == 0, result.output
+    assert re.fullmatch(r"macro_f1=0\.\d{4} accuracy=0\.\d{4}", result.output.strip().splitlines()[-1])
+    data = json.loads((tmp_path / "seed" / "report.json").read_text(encoding="utf-8"))
+    assert data["model"] == with_model.version and data["n"] == len(read_jsonl(SEED_TEST))
+    assert len(data["per_class"]) >= 16
