@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
+import admin.i18n  # noqa: F401  registers the messages below
 from admin.auth import audit, community_scope
 from core import notify
+from core.i18n import t
 from core.intake import IntakeError, clean_text
 from core.models import (
     Category,
@@ -38,7 +40,23 @@ NEEDS_REASON = {Status.not_actionable}
 
 
 class ActionError(ValueError):
-    """An action refused, with a message for the worker."""
+    """An action refused, with a message for the worker in their language (admin/i18n.py)."""
+
+    def __init__(self, code: str, **params):
+        self.code = code
+        self.params = params
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str) -> str:
+        def show(key, value):
+            if isinstance(value, IntakeError):
+                return value.message(lang)
+            if key == "what":
+                return t(lang, value)
+            return t(lang, f"status_{value}") if key in ("status", "old", "new") else value
+
+        params = {k: show(k, v) for k, v in self.params.items()}
+        return t(lang, f"action_{self.code}", **params)
 
 
 def can_read(session: Session, user: StaffUser, req: Req) -> bool:
@@ -63,21 +81,21 @@ def _text(value: str, limit: int, what: str) -> str:
     try:
         return clean_text(value, limit=limit)
     except IntakeError as exc:
-        raise ActionError(f"{what}: {exc}") from exc
+        raise ActionError("bad_text", what=what, error=exc) from exc
 
 
 def change_status(session: Session, user: StaffUser, req: Req, status: str, reason: str = "", ip: str = "") -> None:
     try:
         status = Status(status)
     except ValueError as exc:
-        raise ActionError(f"unknown status {status!r}") from exc
+        raise ActionError("unknown_status", status=status) from exc
     if status == req.status:
-        raise ActionError(f"the request is already {status}")
+        raise ActionError("same_status", status=status)
     if status not in TRANSITIONS[Status(req.status)]:
-        raise ActionError(f"cannot go from {req.status} to {status}")
-    reason = _text(reason, 500, "reason") if reason and reason.strip() else ""
+        raise ActionError("bad_transition", old=req.status, new=status)
+    reason = _text(reason, 500, "what_reason") if reason and reason.strip() else ""
     if status in NEEDS_REASON and not reason:
-        raise ActionError("a request closed as not actionable needs a reason")
+        raise ActionError("reason_needed")
     old = req.status
     req.status = status
     req.resolved_at = utcnow() if status in (Status.resolved, Status.not_actionable) else None
@@ -89,12 +107,12 @@ def change_status(session: Session, user: StaffUser, req: Req, status: str, reas
 def assign(session: Session, user: StaffUser, req: Req, assignee_id: int | None, ip: str = "") -> None:
     assignee = session.get(StaffUser, assignee_id) if assignee_id else None
     if assignee_id and (assignee is None or not assignee.is_active or assignee.role == Role.org):
-        raise ActionError("no such colleague")
+        raise ActionError("no_colleague")
     if assignee is not None and assignee.role == Role.worker:
         scoped = session.exec(select(StaffCommunity).where(StaffCommunity.user_id == assignee.id,
                                                            StaffCommunity.place_id == req.community_id)).first()
         if scoped is None:
-            raise ActionError("that colleague does not work in this request's community")
+            raise ActionError("colleague_elsewhere")
     old = req.assignee_id
     req.assignee_id = assignee.id if assignee else None
     _event(session, req, user, EventType.assigned, old, req.assignee_id,
@@ -104,7 +122,7 @@ def assign(session: Session, user: StaffUser, req: Req, assignee_id: int | None,
 
 def reply(session: Session, user: StaffUser, req: Req, message: str, ip: str = "") -> int:
     """Reply to the resident; returns how many channels the reply was queued on."""
-    message = _text(message, 1000, "reply")
+    message = _text(message, 1000, "what_reply")
     _event(session, req, user, EventType.reply, message=message)
     rows = notify.reply(session, req, message)
     audit(session, user, "request.reply", "request", req.id, ip=ip, channels=len(rows))
@@ -115,9 +133,9 @@ def correct_category(session: Session, user: StaffUser, req: Req, code: str, ip:
     """A worker's category: recorded from/to and fed back to training (nlp.dataset.corrections)."""
     category = session.get(Category, code)
     if category is None or not category.active:
-        raise ActionError(f"unknown category {code!r}")
+        raise ActionError("unknown_category", code=code)
     if code == req.category_code:
-        raise ActionError("the request has that category already")
+        raise ActionError("same_category")
     old = req.category_code
     req.category_code = code
     req.needs_review = False
@@ -128,7 +146,7 @@ def correct_category(session: Session, user: StaffUser, req: Req, code: str, ip:
 def mark_reviewed(session: Session, user: StaffUser, req: Req, ip: str = "") -> None:
     """Confirm the classifier's category: the request leaves the review queue."""
     if not req.needs_review:
-        raise ActionError("the request is not waiting for review")
+        raise ActionError("not_in_review")
     req.needs_review = False
     _event(session, req, user, EventType.note, message="reviewed: category confirmed")
     audit(session, user, "request.reviewed", "request", req.id, ip=ip, category=req.category_code)
@@ -137,10 +155,10 @@ def mark_reviewed(session: Session, user: StaffUser, req: Req, ip: str = "") -> 
 def link_cluster(session: Session, user: StaffUser, req: Req, cluster_id: int | None, ip: str = "") -> None:
     cluster = session.get(Cluster, cluster_id) if cluster_id else None
     if cluster_id and cluster is None:
-        raise ActionError("no such cluster")
+        raise ActionError("no_cluster")
     old = req.cluster_id
     if old == (cluster.id if cluster else None):
-        raise ActionError("the request is linked to that cluster already")
+        raise ActionError("same_cluster")
     if old is not None:
         previous = session.get(Cluster, old)
         if previous is not None:
@@ -159,7 +177,7 @@ def link_cluster(session: Session, user: StaffUser, req: Req, cluster_id: int | 
 def link_project(session: Session, user: StaffUser, req: Req, project_id: int | None, ip: str = "") -> None:
     project = session.get(ServiceProject, project_id) if project_id else None
     if project_id and project is None:
-        raise ActionError("no such service project")
+        raise ActionError("no_project")
     old = req.project_id
     req.project_id = project.id if project else None
     _event(session, req, user, EventType.project_linked, old, req.project_id, project.name if project else "")
@@ -168,7 +186,7 @@ def link_project(session: Session, user: StaffUser, req: Req, project_id: int | 
 
 def set_urgent(session: Session, user: StaffUser, req: Req, urgent: bool, ip: str = "") -> None:
     if bool(req.urgent) == urgent:
-        raise ActionError("nothing to change")
+        raise ActionError("nothing_to_change")
     old = req.urgent
     req.urgent = urgent
     _event(session, req, user, EventType.urgent_changed, old, urgent)

@@ -23,6 +23,7 @@ from admin.common import (
     staff_only,
     visible_communities,
 )
+from core.i18n import t
 from core.models import (
     OPEN_STATUSES,
     Cluster,
@@ -187,14 +188,15 @@ def request_page(request: Request, request_id: int, session: SessionDep, user: C
                   flashes=pop_flash(request))
 
 
-def _apply(session: Session, user: StaffUser, req: Req, action: str, value: str, reason: str, ip: str) -> str:
+def _apply(session: Session, user: StaffUser, req: Req, action: str, value: str, reason: str, ip: str,
+           lang: str) -> str:
     if action == "status":
         actions.change_status(session, user, req, value, reason, ip=ip)
     elif action == "assign":
         actions.assign(session, user, req, int(value) if value else None, ip=ip)
     elif action == "reply":
         n = actions.reply(session, user, req, value, ip=ip)
-        return f"reply queued on {n} channel(s)" if n else "reply recorded (the resident left no channel to reach)"
+        return t(lang, "action_reply_queued", n=n) if n else t(lang, "action_reply_recorded")
     elif action == "category":
         actions.correct_category(session, user, req, value, ip=ip)
     elif action == "reviewed":
@@ -206,8 +208,12 @@ def _apply(session: Session, user: StaffUser, req: Req, action: str, value: str,
     elif action == "urgent":
         actions.set_urgent(session, user, req, value == "1", ip=ip)
     else:
-        raise actions.ActionError(f"unknown action {action!r}")
-    return "saved"
+        raise actions.ActionError("unknown_action", action=action)
+    return t(lang, "action_saved")
+
+
+def _message(exc: Exception, lang: str) -> str:
+    return exc.message(lang) if isinstance(exc, actions.ActionError) else str(exc)
 
 
 @router.post("/admin/requests/{request_id}", dependencies=[Depends(csrf_protect)])
@@ -216,11 +222,12 @@ def act(request: Request, request_id: int, session: SessionDep, user: CurrentUse
         reason: Annotated[str, Form(max_length=1000)] = ""):
     """Change status, assign, reply, correct the category, link a cluster or project."""
     req = _load(session, user, request_id)
+    lang = language(request)
     try:
-        message = _apply(session, user, req, action, value, reason, client_ip(request))
+        message = _apply(session, user, req, action, value, reason, client_ip(request), lang)
     except (actions.ActionError, ValueError) as exc:
         session.rollback()
-        flash(request, str(exc), "error")
+        flash(request, _message(exc, lang), "error")
         return RedirectResponse(f"/admin/requests/{request_id}", status_code=303)
     session.commit()
     flash(request, message)
@@ -237,23 +244,24 @@ def bulk(request: Request, session: SessionDep, user: CurrentUser,
     if action not in ("status", "assign", "category", "reviewed", "cluster", "project"):
         raise HTTPException(status_code=422, detail="this action cannot be applied in bulk")
     target = back if back.startswith("/admin") else "/admin"
+    lang = language(request)
     if not ids:
-        flash(request, "select at least one request", "error")
+        flash(request, t(lang, "action_bulk_none"), "error")
         return RedirectResponse(target, status_code=303)
     done, failed = 0, []
     for request_id in ids[:500]:
         req = session.get(Req, request_id)
         if req is None or not actions.can_read(session, user, req):
-            failed.append(f"#{request_id}: not found")
+            failed.append(t(lang, "action_bulk_missing", id=request_id))
             continue
         try:
-            _apply(session, user, req, action, value, reason, client_ip(request))
+            _apply(session, user, req, action, value, reason, client_ip(request), lang)
             session.commit()
             done += 1
         except (actions.ActionError, ValueError) as exc:
             session.rollback()
-            failed.append(f"{req.ticket}: {exc}")
-    flash(request, f"{done} request(s) updated")
+            failed.append(f"{req.ticket}: {_message(exc, lang)}")
+    flash(request, t(lang, "action_bulk_done", n=done))
     if failed:
         flash(request, "; ".join(failed[:20]), "error")
     return RedirectResponse(target, status_code=303)

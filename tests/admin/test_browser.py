@@ -193,7 +193,7 @@ def test_worker_works_a_request_from_the_review_queue(browser, server):
     assert page.locator("#status").inner_text() == "已受理"
     page.fill("#reply-value", "已通知物业清理消防通道，今天下午处理。")
     page.click("#form-reply button")
-    assert "reply queued on 1 channel(s)" in page.content()
+    assert "回复已通过 1 个渠道发送给居民" in page.content()
     page.select_option("#category-value", "safety")
     page.click("#form-category button")
     assert page.locator("#category").inner_text().startswith("平安安全")
@@ -209,7 +209,7 @@ def test_worker_works_a_request_from_the_review_queue(browser, server):
     page.select_option("select[name=action]", "status")
     page.select_option("select[name=value]", "resolved")
     page.click("#bulk .bulkbar button")
-    assert "2 request(s) updated" in page.content()
+    assert "已更新 2 条需求" in page.content()
     assert outside == []
     context.close()
 

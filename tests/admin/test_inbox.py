@@ -52,7 +52,7 @@ def test_not_actionable_needs_a_reason_and_a_bad_transition_changes_nothing(clie
     as_user(client, "wa")
     _act(client, req, "status", "not_actionable")
     page = client.get(f"/admin/requests/{req.id}").text
-    assert "needs a reason" in page
+    assert "必须填写理由" in page
     session.expire_all()
     assert session.get(Req, req.id).status == Status.received
     assert _events(session, req, EventType.status_changed) == []
@@ -170,12 +170,12 @@ def test_bulk_actions_apply_to_each_selected_request_and_report_failures(client,
     token = _token(client)
     resp = client.post("/admin/bulk", data={"csrf_token": token, "ids": [r.id for r in reqs], "action": "status",
                                             "value": "accepted"})
-    assert resp.status_code == 200 and "3 request(s) updated" in resp.text
+    assert resp.status_code == 200 and "已更新 3 条需求" in resp.text
     resp = client.post("/admin/bulk", data={"csrf_token": token, "ids": [reqs[0].id, reqs[1].id], "action": "status",
                                             "value": "accepted"})
-    assert "0 request(s) updated" in resp.text and "already accepted" in resp.text
+    assert "已更新 0 条需求" in resp.text and "已是“已受理”状态" in resp.text
     resp = client.post("/admin/bulk", data={"csrf_token": token, "action": "status", "value": "resolved"})
-    assert resp.status_code == 200 and "select at least one request" in resp.text
+    assert resp.status_code == 200 and "请至少选择一条需求" in resp.text
     session.expire_all()
     assert all(session.get(Req, r.id).status == Status.accepted for r in reqs)
     assert sum(len(_events(session, r, EventType.status_changed)) for r in reqs) == 3
@@ -186,3 +186,13 @@ def test_resident_text_is_escaped_on_the_request_page(client, session, places, s
     as_user(client, "admin")
     page = client.get(f"/admin/requests/{req.id}").text
     assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;楼道灯" in page
+
+
+def test_messages_follow_the_workers_language(client, session, places, staff):
+    req = make_request(session, places["compound_A1"])
+    client.get("/login?lang=en")
+    as_user(client, "wa")
+    _act(client, req, "status", "not_actionable")
+    assert "a request closed as not actionable needs a reason" in client.get(f"/admin/requests/{req.id}").text
+    _act(client, req, "status", "accepted")
+    assert "saved" in client.get(f"/admin/requests/{req.id}").text
