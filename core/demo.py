@@ -62,7 +62,7 @@ COMMENTS = ["服务很及时，谢谢社区", "态度好，但等了比较久", 
             "工作人员很耐心", "还可以", "没有完全解决", "非常满意！"]
 
 
-def _texts() -> list[dict]:
+def seed_texts() -> list[dict]:
     from nlp.dataset import SEED_TEST, SEED_TRAIN
 
     rows = []
@@ -96,6 +96,7 @@ def _places(session: Session) -> dict[str, list[Place]]:
 def seed_demo(n_requests: int = 3000, seed: int = 7, echo: Callable[[str], None] = print) -> str:
     from admin.auth import create_user
     from nlp.registry import get_classifier
+    from survey.io import publish_demo
 
     random.seed(seed)
     engine = get_engine()
@@ -134,7 +135,7 @@ def seed_demo(n_requests: int = 3000, seed: int = 7, echo: Callable[[str], None]
             session.add(projects[category][-1])
         session.commit()
 
-        texts = _texts()
+        texts = seed_texts()
         weights = {"QF-FQ": 0.34, "QF-TJ": 0.22, "QF-BL": 0.28, "QF-XH": 0.16}
         codes = list(weights)
         now = utcnow()
@@ -157,7 +158,7 @@ def seed_demo(n_requests: int = 3000, seed: int = 7, echo: Callable[[str], None]
                 session.commit()
                 echo(f"  {i + 1} requests")
         session.commit()
-        __import__("survey.io").io.publish_demo(session)  # the three ready surveys, open, with sample answers
+        publish_demo(session)  # the three ready surveys, open, with sample answers
         _assess_and_plan(session, street, today)  # assessments of this year's projects, next year's plan
     lines = [f"demo street {STREET[0]}: {len(COMMUNITIES)} communities, {n_requests} requests over six months",
              "demo accounts (username / password / role):"]

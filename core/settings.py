@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     session_cookie_secure: bool = False
     login_max_failures: int = 5
     login_lock_minutes: int = 15
+    survey_rate_limit: int = Field(60, description="survey submissions per client address per 10 minutes")
 
     @field_validator("var_dir")
     @classmethod

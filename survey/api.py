@@ -11,9 +11,10 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from core.models import Channel, Survey
+from core.settings import get_settings
 from core.web.deps import SessionDep
 from survey.io import check_token, client_hash
-from survey.public import RATE_LIMIT, public_url
+from survey.public import public_url
 from survey.service import SurveyError, open_surveys, requests_of, state, submit_response
 
 router = APIRouter(prefix="/api/v1", tags=["surveys"])
@@ -114,7 +115,7 @@ def create_response(survey_id: int, body: ResponseCreate, request: Request, sess
     try:
         response = submit_response(session, survey, body.answers, respondent_key=key, channel=Channel.web,
                                    place_id=body.place_id, language=lang, client_hash=client_hash(address),
-                                   rate_limit=RATE_LIMIT)
+                                   rate_limit=get_settings().survey_rate_limit)
     except SurveyError as exc:
         if exc.code == "already_answered" and idempotency_key and exc.existing is not None \
                 and not survey.one_response_per_resident:

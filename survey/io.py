@@ -159,8 +159,10 @@ def publish_demo(session: Session, responses: int = 60, seed: int = 7) -> list[S
         return surveys
     rnd = random.Random(seed)  # noqa: S311 (demo data, not security)
     needs, satisfaction = surveys[0], surveys[1]
-    wishes = ["希望小区增设老年助餐点，腿脚不便的老人吃饭难", "孩子放学后没人照看，希望有四点半课堂",
-              "楼下健身器材坏了很久，希望维修", "", "", "无"]
+    from core.demo import seed_texts
+
+    # residents' own words from the seed set, plus the blanks and "nothing" answers real surveys get
+    wishes = [row["text"] for row in rnd.sample(seed_texts(), 30)] + ["", "", "", "无"] * 6
     for i in range(responses):
         place = rnd.choice(compounds)
         try:

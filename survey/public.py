@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import io
-import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from admin.auth import check_csrf
 from core.i18n import register, t
 from core.models import Channel, Place, PlaceKind, Survey, SurveyResponse
+from core.settings import get_settings
 from core.templating import language, render
 from core.web.deps import SessionDep
 from survey.io import check_token, client_hash
@@ -32,7 +32,7 @@ from survey.service import SurveyError, requests_of, state, submit_response
 router = APIRouter(tags=["survey pages"])
 STATIC = Path(__file__).resolve().parent / "static"
 # submissions per client address per 10 minutes; a community meeting on one Wi-Fi stays under it
-RATE_LIMIT = int(os.environ.get("SURVEY_RATE_LIMIT", "60"))
+
 
 register({
     "zh": {
@@ -269,7 +269,7 @@ def _submit(slug: str, request: Request, session: Session, form):
     address = request.client.host if request.client else ""
     try:
         response = submit_response(session, survey, answers, respondent_key=respondent_key, channel=Channel.web,
-                                   language=lang, client_hash=client_hash(address), rate_limit=RATE_LIMIT)
+                                   language=lang, client_hash=client_hash(address), rate_limit=get_settings().survey_rate_limit)
     except SurveyError as exc:
         if exc.code == "already_answered" and exc.existing is not None and \
                 request.session.get(f"survey_{survey.id}") == exc.existing.id:

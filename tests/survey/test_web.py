@@ -159,9 +159,9 @@ def test_the_list_page_links_every_open_survey(client, session):
 
 
 def test_too_many_submissions_from_one_address_get_a_clear_429(client, session, monkeypatch):
-    import survey.public
+    from core.settings import get_settings
 
-    monkeypatch.setattr(survey.public, "RATE_LIMIT", 2)
+    monkeypatch.setattr(get_settings(), "survey_rate_limit", 2)
     make_survey(session)
     for _ in range(2):
         _, hidden = _form(client, "all-types")
