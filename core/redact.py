@@ -1,4 +1,9 @@
-"""Remove personal data (phone and ID numbers, room numbers, emails) where it is not needed."""
+"""Remove personal data (names, phone and ID numbers, room numbers, emails) where it is not needed.
+
+Names are found two ways: a common surname followed by a form of address (王阿姨, 李师傅, 老张),
+and jieba's part-of-speech tagger (person names, `nr`) confirmed by a common surname, which keeps
+ordinary words such as 阿姨 or 老人 untouched.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +22,44 @@ _PATTERNS = [
 ]
 
 
-def redact(text: str) -> str:
+# The most common Chinese surnames (about 85 % of the population), compound ones first.
+_COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "慕容", "令狐", "皇甫", "尉迟", "公孙")
+_SURNAMES = set(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+    "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+_SURNAME_CLASS = "".join(sorted(_SURNAMES))
+_ADDRESS = "阿姨|叔叔|师傅|先生|女士|小姐|老师|大爷|大妈|大叔|大姐|奶奶|爷爷|阿婆|阿公|老伯|书记|主任|经理|同志|医生|护士|律师|社工"
+_NAME_PATTERNS = [
+    (re.compile(rf"(?:{'|'.join(_COMPOUND_SURNAMES)}|[{_SURNAME_CLASS}])(?:{_ADDRESS})"), "[姓名]"),
+    # 老王, 小李: only between words that show it is a person (小毛病, 小高层 stay)
+    (re.compile(rf"(?:(?<=^)|(?<=[\s，。、！？,.!?和跟与叫找是问请让给]))[老小][{_SURNAME_CLASS}]"
+                rf"(?=$|[\s，。、！？,.!?说讲家的和跟也都很又还])"), "[姓名]"),
+    (re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr)\.?\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?"), "[name]"),
+]
+
+
+def _has_surname(word: str) -> bool:
+    return word.startswith(_COMPOUND_SURNAMES) or (word[:1] in _SURNAMES and 2 <= len(word) <= 4)
+
+
+def _tagged_names(text: str) -> str:
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(60)
+    out = []
+    for word, flag in jieba.posseg.lcut(text):
+        out.append("[姓名]" if flag in ("nr", "nrfg") and _has_surname(word) else word)
+    return "".join(out)
+
+
+def redact(text: str, names: bool = True) -> str:
     for pattern, token in _PATTERNS:
         text = pattern.sub(token, text)
+    if names:
+        for pattern, token in _NAME_PATTERNS:
+            text = pattern.sub(token, text)
+        if re.search(r"[\u4e00-\u9fff]", text):
+            text = _tagged_names(text)
     return text

@@ -31,7 +31,7 @@ def projects(session, staff, places):
     last_month = dt.datetime.now(dt.UTC) - dt.timedelta(days=35)
     session.add_all([
         Rating(request_id=req.id, project_id=meals.id, score=5, created_at=last_month,
-               comment="送餐准时，住3栋2单元501室，电话13812345678，身份证110101199003071234"),
+               comment="送餐准时，谢谢李秀英社工，住3栋2单元501室，电话13812345678，身份证110101199003071234"),
         Rating(project_id=meals.id, score=3, comment="饭菜偏咸"),
         Rating(project_id=tutoring.id, score=1, comment="乙机构的秘密意见"),
     ])
@@ -75,9 +75,9 @@ def test_login_sends_organization_viewers_to_their_own_projects(client, session,
     assert "老年助餐" in home and "四点半课堂" not in home
     page = client.get(f"/org/projects/{projects['meals'].id}").text
     assert "送餐准时" in page and "饭菜偏咸" in page
-    for secret in ("13812345678", "501室", "110101199003071234"):
+    for secret in ("13812345678", "501室", "110101199003071234", "李秀英"):
         assert secret not in page
-    assert "[电话]" in page and "[身份证号]" in page and "[门牌]" in page
+    assert "[电话]" in page and "[身份证号]" in page and "[门牌]" in page and "[姓名]" in page
     assert "乙机构的秘密意见" not in page and "张阿姨" not in page
 
 
