@@ -91,8 +91,9 @@ def main() -> None:
              "needs_review": False, "keywords": [], "created_at": now, "updated_at": now}
             for i, (t, sc, lab) in enumerate(zip(texts, scopes, labels, strict=True))])
     t_fill = time.perf_counter() - started
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as conn:
+    if engine.dialect.name == "postgresql":  # ids were given explicitly: move the sequence past them
+        with engine.begin() as conn:
+            conn.exec_driver_sql("SELECT setval(pg_get_serial_sequence('cluster', 'id'), (SELECT max(id) FROM cluster))")
             conn.exec_driver_sql("ANALYZE")
     print(f"{args.open} open requests in {len(members)} clusters, {len(term_rows)} index rows "
           f"({engine.dialect.name}); batch clustering {t_cluster:.1f} s, loading {t_fill:.1f} s")
