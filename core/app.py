@@ -7,6 +7,7 @@ database), so several can run side by side behind a load balancer.
 from __future__ import annotations
 
 import logging
+from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -18,6 +19,22 @@ from starlette.middleware.sessions import SessionMiddleware
 from core.settings import get_settings
 
 STATIC = Path(__file__).resolve().parent / "static"
+log = logging.getLogger(__name__)
+
+
+@asynccontextmanager
+async def lifespan(_app: FastAPI):
+    """Load the active model before the first request, not during it (it takes a second or more)."""
+    from core.db import session_scope
+    from nlp.registry import get_classifier
+
+    try:
+        with session_scope() as session:
+            clf = get_classifier(session)
+        log.info("model %s loaded", clf.version if clf else "(none: requests are queued for review)")
+    except Exception:  # a missing or broken model must not stop the web app: intake still accepts requests
+        log.exception("could not load the active model at start-up")
+    yield
 
 
 def create_app() -> FastAPI:
@@ -31,7 +48,7 @@ def create_app() -> FastAPI:
 
     settings = get_settings()
     logging.basicConfig(level=settings.log_level)
-    app = FastAPI(title="community-needs", version="0.1.0",
+    app = FastAPI(title="community-needs", version="0.1.0", lifespan=lifespan,
                   description="Residents' needs in, community services out.")
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="needs_session",
                        same_site="lax", https_only=settings.session_cookie_secure, max_age=8 * 3600)
