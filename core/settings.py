@@ -25,7 +25,6 @@ class Settings(BaseSettings):
     telegram_bot_token: str = ""
     telegram_api_base_url: str = "https://api.telegram.org"
     telegram_webhook_secret: str = ""
-    redis_url: str = ""
 
     max_text_length: int = 2000
     public_base_url: str = "http://127.0.0.1:8000"

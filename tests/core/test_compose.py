@@ -27,8 +27,8 @@ def compose_config():
 
 def test_compose_has_every_service_with_health_checks(compose_config):
     services = compose_config["services"]
-    assert {"db", "redis", "migrate", "web", "bot", "proxy"} <= set(services)
-    for name in ("db", "redis", "web"):
+    assert {"db", "migrate", "web", "bot", "proxy"} <= set(services)
+    for name in ("db", "web"):
         assert "healthcheck" in services[name], name
     assert "pgdata" in compose_config["volumes"]
 
