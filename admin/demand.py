@@ -1,6 +1,9 @@
 """Demand figures for the dashboard, the exports and the planner: always scoped to what the user may read.
 
-Every figure is one GROUP BY that the indexes of migration 0002_admin answer (docs/admin.md).
+The figures come from the rollup `demandday` (requests and ratings per UTC day × community × category,
+migration 0004_rollup). Database triggers on request and rating mark the days whose figures changed in
+`demanddirty`; `refresh` recomputes those days from the rows before every read, so the rollup is exact.
+`demand_live` is the same report straight from the rows (the reference the tests compare with).
 """
 
 from __future__ import annotations
@@ -8,11 +11,21 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import case, func, literal_column, text
-from sqlmodel import Session, select
+from sqlalchemy import Float, Numeric, bindparam, case, cast, func, literal_column, text
+from sqlmodel import Session, delete, select
 
 from admin.common import scoped
-from core.models import OPEN_STATUSES, Cluster, Place, Rating, StaffUser
+from core.db import write_lock
+from core.models import (
+    OPEN_STATUSES,
+    Cluster,
+    DemandDay,
+    DemandDirty,
+    Place,
+    Rating,
+    StaffUser,
+    UTCDateTime,
+)
 from core.models import Request as Req
 
 OVERDUE_DAYS = 14  # an open request older than this is overdue
@@ -125,12 +138,6 @@ def hot_clusters(session: Session, user: StaffUser, community: int | None = None
     return [HotCluster(c.id, c.title, c.place_id, c.size, c.updated_at) for c in session.exec(stmt)]
 
 
-def by_category_and_community(session: Session, user: StaffUser, months: int = 12,
-                              today: dt.date | None = None) -> dict[tuple[str | None, int | None], int]:
-    """Requests per (category, community) over the last months, through the month index."""
-    return demand_counts(session, user, months, None, today)[1]
-
-
 def demand_counts(session: Session, user: StaffUser, months: int, community: int | None,
                   today: dt.date | None = None):
     today = today or dt.datetime.now(dt.UTC).date()
@@ -151,8 +158,10 @@ def demand_counts(session: Session, user: StaffUser, months: int, community: int
     return by_month, by_place, labels, since
 
 
-def demand(session: Session, user: StaffUser, months: int = 12, community: int | None = None,
-           today: dt.date | None = None, overdue_days: int = OVERDUE_DAYS) -> Demand:
+def demand_live(session: Session, user: StaffUser, months: int = 12, community: int | None = None,
+                today: dt.date | None = None, overdue_days: int = OVERDUE_DAYS,
+                now: dt.datetime | None = None) -> Demand:
+    """The report from the request and rating rows themselves (seconds on a million requests)."""
     by_month, by_place, labels, since = demand_counts(session, user, months, community, today)
     out = Demand(months=labels, since=since, by_month=by_month, by_place=by_place)
 
@@ -160,7 +169,7 @@ def demand(session: Session, user: StaffUser, months: int = 12, community: int |
         stmt = scoped(stmt, session, user, column)
         return stmt.where(column == community) if community else stmt
 
-    overdue_before = dt.datetime.now(dt.UTC) - dt.timedelta(days=overdue_days)
+    overdue_before = (now or dt.datetime.now(dt.UTC)) - dt.timedelta(days=overdue_days)
     rows = session.exec(narrow(
         select(Req.community_id, Req.category_code, func.count(),
                func.sum(case((Req.created_at < overdue_before, 1), else_=0)))
@@ -172,5 +181,170 @@ def demand(session: Session, user: StaffUser, months: int = 12, community: int |
         .join(Req, Req.id == Rating.request_id).where(Rating.created_at >= since))
         .group_by(Req.category_code)).all()
     out.satisfaction = {code: (float(avg), n) for code, avg, n in rows}
+    out.clusters = hot_clusters(session, user, community)
+    return out
+
+
+# --- the rollup ----------------------------------------------------------------------------------
+
+def _day_sql(session: Session, column: str) -> str:
+    """The UTC day of a timestamp column, as the triggers of migration 0004_rollup write it."""
+    if session.get_bind().dialect.name == "sqlite":
+        return f"substr({column}, 1, 10)"
+    return f"(({column}) AT TIME ZONE 'UTC')::date"
+
+
+def _recompute_sql(session: Session) -> str:
+    from admin.plan import VULNERABLE_WORDS
+
+    find = "instr" if session.get_bind().dialect.name == "sqlite" else "strpos"
+    mentions = " OR ".join(f"{find}(request.text, '{w}') > 0" for w in VULNERABLE_WORDS)
+    open_ = ", ".join(f"'{s.value}'" for s in OPEN_STATUSES)
+    # built from constants only
+    return (
+        "INSERT INTO demandday (day, community_id, category_code, requests, open, mentions, ratings, score_sum) "  # noqa: S608
+        "SELECT day, community_id, category_code, sum(requests), sum(open), sum(mentions), sum(ratings), "
+        "sum(score_sum) FROM ("
+        f"SELECT {_day_sql(session, 'request.created_at')} AS day, coalesce(request.community_id, 0) AS community_id, "
+        "coalesce(request.category_code, '') AS category_code, count(*) AS requests, "
+        f"sum(CASE WHEN request.status IN ({open_}) THEN 1 ELSE 0 END) AS open, "
+        f"sum(CASE WHEN {mentions} THEN 1 ELSE 0 END) AS mentions, 0 AS ratings, 0 AS score_sum "
+        "FROM request WHERE request.created_at >= :lo AND request.created_at < :hi GROUP BY 1, 2, 3 "
+        f"UNION ALL SELECT {_day_sql(session, 'rating.created_at')}, coalesce(request.community_id, 0), "
+        "coalesce(request.category_code, ''), 0, 0, 0, count(*), sum(rating.score) "
+        "FROM rating JOIN request ON request.id = rating.request_id "
+        "WHERE rating.created_at >= :lo AND rating.created_at < :hi GROUP BY 1, 2, 3"
+        ") s GROUP BY day, community_id, category_code")
+
+
+def _runs(days: list[dt.date]) -> list[tuple[dt.date, dt.date]]:
+    """Sorted days as runs of consecutive days: (first, last)."""
+    runs: list[tuple[dt.date, dt.date]] = []
+    for d in days:
+        if runs and d == runs[-1][1] + dt.timedelta(days=1):
+            runs[-1] = (runs[-1][0], d)
+        else:
+            runs.append((d, d))
+    return runs
+
+
+def refresh(session: Session) -> int:
+    """Recompute the stale days of the rollup from the rows and commit; returns how many days.
+
+    On PostgreSQL the SHARE ROW EXCLUSIVE lock waits for the transactions that are marking days and
+    holds back new ones until this commits, so no mark is deleted before its rows are counted, and
+    two refreshes run one after the other. On SQLite the write lock does the same.
+    """
+    if session.exec(select(DemandDirty.id).limit(1)).first() is None:
+        return 0
+    with write_lock(session):
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("LOCK TABLE demanddirty IN SHARE ROW EXCLUSIVE MODE"))
+        else:  # a write first: SQLite takes the file's write lock now, so what follows reads the latest state
+            session.exec(delete(DemandDirty).where(DemandDirty.id < 0))
+        days = sorted(set(session.exec(select(DemandDirty.day).distinct())))
+        if not days:
+            session.rollback()
+            return 0
+        recompute = text(_recompute_sql(session)).bindparams(bindparam("lo", type_=UTCDateTime),
+                                                              bindparam("hi", type_=UTCDateTime))
+        for first, last in _runs(days):
+            session.exec(delete(DemandDay).where(DemandDay.day >= first, DemandDay.day <= last))
+            lo = dt.datetime.combine(first, dt.time(), tzinfo=dt.UTC)
+            session.execute(recompute, {"lo": lo, "hi": lo + dt.timedelta(days=(last - first).days + 1)})
+        # on SQLite nothing else writes meanwhile; on PostgreSQL the lock keeps new marks out until commit
+        session.exec(delete(DemandDirty))
+        session.commit()
+    return len(days)
+
+
+def _month_of_day(session: Session):
+    if session.get_bind().dialect.name == "sqlite":
+        return func.substr(DemandDay.day, literal_column("1"), literal_column("7"))
+    return func.to_char(DemandDay.day, literal_column("'YYYY-MM'"))
+
+
+def mean_sql(session: Session, total, n):
+    """sum / n exactly as avg() would give it: numeric division on PostgreSQL, double on SQLite."""
+    if session.get_bind().dialect.name == "sqlite":
+        return cast(total, Float) / n
+    return cast(total, Numeric) / n
+
+
+def _none(value, empty):
+    return None if value == empty else value
+
+
+def _window(months: int, today: dt.date | None):
+    today = today or dt.datetime.now(dt.UTC).date()
+    first = add_months(month_start(today), -(months - 1))
+    labels = [add_months(first, i).strftime("%Y-%m") for i in range(months)]
+    return first, labels, dt.datetime.combine(first, dt.time(), tzinfo=dt.UTC)
+
+
+def rollup_counts(session: Session, user: StaffUser, months: int, community: int | None,
+                  today: dt.date | None = None):
+    """demand_counts from the rollup (call refresh first)."""
+    first, labels, since = _window(months, today)
+    month = _month_of_day(session)
+    stmt = scoped(select(month, DemandDay.community_id, DemandDay.category_code, func.sum(DemandDay.requests))
+                  .where(DemandDay.day >= first), session, user, DemandDay.community_id)
+    if community:
+        stmt = stmt.where(DemandDay.community_id == community)
+    stmt = stmt.group_by(month, DemandDay.community_id, DemandDay.category_code).having(
+        func.sum(DemandDay.requests) > 0)
+    by_month: dict[tuple[str | None, str], int] = {}
+    by_place: dict[tuple[str | None, int | None], int] = {}
+    for m, place, code, n in session.exec(stmt):
+        code, place, n = _none(code, ""), _none(place, 0), int(n)
+        by_month[(code, m)] = by_month.get((code, m), 0) + n
+        by_place[(code, place)] = by_place.get((code, place), 0) + n
+    return by_month, by_place, labels, since
+
+
+def by_category_and_community(session: Session, user: StaffUser, months: int = 12,
+                              today: dt.date | None = None) -> dict[tuple[str | None, int | None], int]:
+    """Requests per (category, community) over the last months."""
+    refresh(session)
+    return rollup_counts(session, user, months, None, today)[1]
+
+
+def demand(session: Session, user: StaffUser, months: int = 12, community: int | None = None,
+           today: dt.date | None = None, overdue_days: int = OVERDUE_DAYS,
+           now: dt.datetime | None = None) -> Demand:
+    """The dashboard's report: the same numbers as demand_live, from the rollup."""
+    refresh(session)
+    by_month, by_place, labels, since = rollup_counts(session, user, months, community, today)
+    out = Demand(months=labels, since=since, by_month=by_month, by_place=by_place)
+
+    def narrow(stmt, column=DemandDay.community_id):
+        stmt = scoped(stmt, session, user, column)
+        return stmt.where(column == community) if community else stmt
+
+    # overdue: open and created before overdue_before; whole days from the rollup, the part of the
+    # cut-off day before the cut-off from the rows (a few thousand at most, by the created_at index)
+    overdue_before = (now or dt.datetime.now(dt.UTC)) - dt.timedelta(days=overdue_days)
+    cut_day = overdue_before.astimezone(dt.UTC).date()
+    rows = session.exec(narrow(
+        select(DemandDay.community_id, DemandDay.category_code, func.sum(DemandDay.open),
+               func.sum(case((DemandDay.day < cut_day, DemandDay.open), else_=0)))
+        .group_by(DemandDay.community_id, DemandDay.category_code)
+        .having(func.sum(DemandDay.open) > 0))).all()
+    opened = {(_none(code, ""), _none(place, 0)): [int(n), int(late)] for place, code, n, late in rows}
+    day_start = dt.datetime.combine(cut_day, dt.time(), tzinfo=dt.UTC)
+    for place, code, n in session.exec(scoped(
+            select(Req.community_id, Req.category_code, func.count())
+            .where(Req.created_at >= day_start, Req.created_at < overdue_before, OPEN_SQL), session, user)
+            .where(*([Req.community_id == community] if community else []))
+            .group_by(Req.community_id, Req.category_code)):
+        opened.setdefault((code, place), [0, 0])[1] += n
+    out.open = {key: (n, late) for key, (n, late) in opened.items()}
+
+    rows = session.exec(narrow(
+        select(DemandDay.category_code, mean_sql(session, func.sum(DemandDay.score_sum), func.sum(DemandDay.ratings)),
+               func.sum(DemandDay.ratings))
+        .where(DemandDay.day >= since.date()))
+        .group_by(DemandDay.category_code).having(func.sum(DemandDay.ratings) > 0)).all()
+    out.satisfaction = {_none(code, ""): (float(avg), int(n)) for code, avg, n in rows}
     out.clusters = hot_clusters(session, user, community)
     return out

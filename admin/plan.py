@@ -20,12 +20,21 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import case, func, or_
+from sqlalchemy import bindparam, case, func, or_, text
 from sqlmodel import Session, select
 
 from admin.auth import community_scope
-from admin.demand import add_months, month_start
-from core.models import OPEN_STATUSES, Place, PlaceKind, PurchaseRound, Rating, StaffUser
+from admin.demand import add_months, mean_sql, month_start, refresh
+from core.models import (
+    OPEN_STATUSES,
+    DemandDay,
+    Place,
+    PlaceKind,
+    PurchaseRound,
+    Rating,
+    StaffUser,
+    UTCDateTime,
+)
 from core.models import Request as Req
 
 DEFAULT_WEIGHTS = {"residents": 0.35, "growth": 0.15, "unresolved": 0.2, "vulnerable": 0.2, "satisfaction": 0.1}
@@ -66,9 +75,11 @@ def area_communities(session: Session, place_id: int) -> list[int]:
     return list(session.exec(select(Place.id).where(Place.parent_id == place.id, Place.kind == PlaceKind.community)))
 
 
-def gather(session: Session, user: StaffUser, rnd: PurchaseRound, months: int = 12,
-           today: dt.date | None = None) -> list[Candidate]:
-    """One pass over the requests of the round's area (and the user's scope) per signal family."""
+def gather_live(session: Session, user: StaffUser, rnd: PurchaseRound, months: int = 12,
+                today: dt.date | None = None) -> list[Candidate]:
+    """One pass over the requests of the round's area (and the user's scope) per signal family.
+
+    The reference for `gather`, which gives the same candidates from the rollup (seconds vs. a fraction)."""
     today = today or dt.datetime.now(dt.UTC).date()
     this_month = month_start(today)
     since = dt.datetime.combine(add_months(this_month, -(months - 1)), dt.time(), tzinfo=dt.UTC)
@@ -99,6 +110,49 @@ def gather(session: Session, user: StaffUser, rnd: PurchaseRound, months: int = 
     return [Candidate(code, n, residents, int(recent or 0), int(before or 0), int(open_ or 0), int(vuln or 0),
                       *(ratings.get(code, (None, 0))))
             for code, n, residents, recent, before, open_, vuln in rows if code != "other"]
+
+
+def gather(session: Session, user: StaffUser, rnd: PurchaseRound, months: int = 12,
+           today: dt.date | None = None) -> list[Candidate]:
+    """The candidates of gather_live: counts, growth, open, vulnerable and ratings from the daily rollup
+    (admin.demand), distinct residents from the covering index ix_request_category_resident."""
+    refresh(session)
+    today = today or dt.datetime.now(dt.UTC).date()
+    this_month = month_start(today)
+    since = add_months(this_month, -(months - 1))
+    recent_from, before_from = add_months(this_month, -3), add_months(this_month, -6)
+    area = area_communities(session, rnd.place_id)
+    scope = community_scope(session, user)
+    if scope is not None:
+        area = [c for c in area if c in scope]
+    day = DemandDay.day
+    in_area = (DemandDay.community_id.in_(area or [-1]), day >= since)
+    rows = session.exec(
+        select(DemandDay.category_code, func.sum(DemandDay.requests),
+               func.sum(case(((day >= recent_from) & (day < this_month), DemandDay.requests), else_=0)),
+               func.sum(case(((day >= before_from) & (day < recent_from), DemandDay.requests), else_=0)),
+               func.sum(DemandDay.open),
+               func.sum(case((DemandDay.category_code.in_(VULNERABLE_CATEGORIES), DemandDay.requests),
+                             else_=DemandDay.mentions)))
+        .where(*in_area, DemandDay.category_code != "", DemandDay.category_code != "other")
+        .group_by(DemandDay.category_code).having(func.sum(DemandDay.requests) > 0)).all()
+    ratings = {code: (float(avg), int(n)) for code, avg, n in session.exec(
+        select(DemandDay.category_code, mean_sql(session, func.sum(DemandDay.score_sum), func.sum(DemandDay.ratings)),
+               func.sum(DemandDay.ratings))
+        .where(*in_area).group_by(DemandDay.category_code).having(func.sum(DemandDay.ratings) > 0))}
+    # a request without a known resident counts as one resident: distinct known residents plus those
+    start = dt.datetime.combine(since, dt.time(), tzinfo=dt.UTC)
+    # SQLite, left to itself, reads the table through ix_request_category_created (2.5 s against 0.2 s)
+    hint = " INDEXED BY ix_request_category_resident" if session.get_bind().dialect.name == "sqlite" else ""
+    people = text(
+        f"SELECT category_code, count(DISTINCT resident_id), count(*) - count(resident_id) FROM request{hint} "  # noqa: S608
+        "WHERE community_id IN :area AND created_at >= :start AND category_code IS NOT NULL "
+        "GROUP BY category_code").bindparams(bindparam("area", expanding=True), bindparam("start", type_=UTCDateTime))
+    people = session.execute(people, {"area": area or [-1], "start": start})
+    residents = {code: int(known) + int(unknown) for code, known, unknown in people}
+    return [Candidate(code, int(n), residents.get(code, 0), int(recent), int(before), int(open_), int(vuln),
+                      *(ratings.get(code, (None, 0))))
+            for code, n, recent, before, open_, vuln in rows]
 
 
 def score(candidates: list[Candidate], weights: dict[str, float]) -> list[Candidate]:

@@ -5,13 +5,16 @@
 
 Builds a throw-away database (a temp SQLite file; a PostgreSQL database created and dropped here),
 migrated as in production, with 24 months of requests written by SQLAlchemy Core executemany, ratings,
-clusters and a purchase round. Then times, through the real app (FastAPI TestClient, logged in):
+clusters and a purchase round, then builds the rollup of migration 0004_rollup once. Then times,
+through the real app (FastAPI TestClient, logged in):
 
 - GET  /admin/dashboard             as the admin (all four communities) and as a worker (one)
+- GET  /admin/dashboard             right after a status change (the rollup refreshes one day first)
 - POST /admin/rounds/{id}/propose   the planner ranking every service from the demand data
 - GET  /admin/rounds/{id}           the plan page (stored lines)
 
-and the demand queries alone with the indexes of migration 0002_admin present and dropped.
+and the queries alone: the dashboard's report and the planner's candidates from the rollup against
+the same from the rows (admin.demand.demand_live, admin.plan.gather_live), and nlp.heat.rank.
 Prints medians; nothing is kept.
 """
 
@@ -35,14 +38,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import bindparam, create_engine, insert, text  # noqa: E402
-
-ADMIN_INDEXES = {
-    "ix_request_created_community_category": "request (created_at, community_id, category_code)",
-    "ix_request_open_community_category": "request (community_id, category_code, created_at) "
-                                          "WHERE status IN ('received', 'accepted', 'in_progress')",
-    "ix_rating_created_request": "rating (created_at, request_id, score)",
-}
-SQLITE_ONLY = {"ix_request_month_community_category": "request (substr(created_at, 1, 7), community_id, category_code)"}
 
 
 def texts() -> list[tuple[str, str]]:
@@ -162,7 +157,14 @@ def populate(url: str, rows: int, seed: int = 7) -> dict:
     else:
         with engine.begin() as conn:
             conn.execute(text("ANALYZE"))
-    return {"engine": engine, "round_id": round_id, "load_s": rows_s, "index_s": index_s, "ratings": len(rating_rows)}
+    from admin.demand import refresh
+
+    t2 = time.perf_counter()
+    with Session(engine) as s:
+        refresh(s)  # the first read after migration or a bulk load builds every day
+    rollup_s = time.perf_counter() - t2
+    return {"engine": engine, "round_id": round_id, "load_s": rows_s, "index_s": index_s, "ratings": len(rating_rows),
+            "rollup_s": rollup_s}
 
 
 def saved_indexes(engine, tables) -> dict[str, str]:
@@ -200,13 +202,16 @@ def run(url: str, rows: int, repeat: int) -> dict:
     from fastapi.testclient import TestClient
     from sqlmodel import Session, select
 
-    from admin.demand import demand
+    from admin import plan
+    from admin.demand import demand, demand_live
     from core.app import create_app
-    from core.models import StaffUser
+    from core.models import PurchaseRound, StaffUser
+    from nlp.heat import rank
 
     info = populate(url, rows)
     engine, round_id = info["engine"], info["round_id"]
-    out = {"load_s": round(info["load_s"], 1), "index_s": round(info["index_s"], 1), "ratings": info["ratings"]}
+    out = {"load_s": round(info["load_s"], 1), "index_s": round(info["index_s"], 1),
+           "rollup_s": round(info["rollup_s"], 1), "ratings": info["ratings"]}
     app = create_app()
     with TestClient(app) as admin_client, TestClient(app) as worker_client:
         token = login(admin_client, "bench_admin", "bench-admin-pass")
@@ -219,28 +224,28 @@ def run(url: str, rows: int, repeat: int) -> dict:
         out["dashboard_admin_ms"] = median_ms(lambda: ok(admin_client.get("/admin/dashboard")), repeat)
         out["dashboard_worker_ms"] = median_ms(lambda: ok(worker_client.get("/admin/dashboard")), repeat)
         out["dashboard_24m_admin_ms"] = median_ms(lambda: ok(admin_client.get("/admin/dashboard?months=24")), repeat)
+        statuses = iter(["resolved", "in_progress"] * (repeat + 1))
+
+        def change_then_dashboard():  # a worker moves an old request on; its day is recomputed first
+            with engine.begin() as conn:
+                conn.execute(text("UPDATE request SET status = :s WHERE id = 1000"), {"s": next(statuses)})
+            return ok(admin_client.get("/admin/dashboard"))
+
+        out["dashboard_after_change_ms"] = median_ms(change_then_dashboard, repeat)
         out["planner_propose_ms"] = median_ms(lambda: ok(admin_client.post(
             f"/admin/rounds/{round_id}/propose", data={"csrf_token": token}, follow_redirects=False)), repeat)
         out["planner_page_ms"] = median_ms(lambda: ok(admin_client.get(f"/admin/rounds/{round_id}")), repeat)
         out["inbox_ms"] = median_ms(lambda: ok(admin_client.get("/admin")), repeat)
 
-    # the demand queries alone, with and without the indexes of migration 0002_admin
-    def demand_ms(n):
-        with Session(engine) as s:
-            admin = s.exec(select(StaffUser).where(StaffUser.username == "bench_admin")).one()
-            return median_ms(lambda: demand(s, admin, months=12), n)
-
-    out["demand_queries_ms"] = demand_ms(repeat)
-    indexes = dict(ADMIN_INDEXES, **(SQLITE_ONLY if engine.dialect.name == "sqlite" else {}))
-    with engine.connect() as conn:
-        for name in indexes:
-            conn.execute(text(f"DROP INDEX {name}"))
-        conn.commit()
-    out["demand_queries_without_0002_indexes_ms"] = demand_ms(max(3, repeat // 2))
-    with engine.connect() as conn:
-        for name, definition in indexes.items():
-            conn.execute(text(f"CREATE INDEX {name} ON {definition}"))
-        conn.commit()
+    # the queries alone: rollup against rows
+    with Session(engine) as s:
+        admin = s.exec(select(StaffUser).where(StaffUser.username == "bench_admin")).one()
+        rnd = s.get(PurchaseRound, round_id)
+        out["demand_queries_ms"] = median_ms(lambda: demand(s, admin, months=12), repeat)
+        out["demand_live_queries_ms"] = median_ms(lambda: demand_live(s, admin, months=12), max(3, repeat // 2))
+        out["planner_gather_ms"] = median_ms(lambda: plan.gather(s, admin, rnd), repeat)
+        out["planner_gather_live_ms"] = median_ms(lambda: plan.gather_live(s, admin, rnd), max(3, repeat // 2))
+        out["heat_rank_ms"] = median_ms(lambda: rank(s, limit=10), repeat)
     engine.dispose()
     return out
 
@@ -282,7 +287,7 @@ def main() -> None:
     print(f"{'':42}" + "".join(f"{db:>12}" for db in results))
     for k in keys:
         print(f"{k:42}" + "".join(f"{results[db][k]:>12.1f}" for db in results))
-    for k in ("load_s", "index_s", "ratings"):
+    for k in ("load_s", "index_s", "rollup_s", "ratings"):
         print(f"{k:42}" + "".join(f"{results[db][k]:>12}" for db in results))
 
 

@@ -332,6 +332,12 @@ class Request(SQLModel, table=True):
         Index("ix_request_open_community_category", "community_id", "category_code", "created_at",
               sqlite_where=text("status IN ('received', 'accepted', 'in_progress')"),
               postgresql_where=text("status IN ('received', 'accepted', 'in_progress')")),
+        # migration 0004_rollup: distinct residents per category for the planner, from the index alone
+        Index("ix_request_category_resident", "category_code", "resident_id", "community_id", "created_at"),
+        # nlp.heat.rank: the clustered requests of a window, from the index alone
+        Index("ix_request_cluster_heat", "cluster_id", "created_at", "community_id", "resident_id", "id",
+              "urgent", "status", sqlite_where=text("cluster_id IS NOT NULL"),
+              postgresql_where=text("cluster_id IS NOT NULL")),
     )
     id: int | None = Field(default=None, primary_key=True)
     ticket: str = Field(max_length=20, unique=True)
@@ -385,6 +391,27 @@ class Rating(SQLModel, table=True):
     comment: str = ""
     channel: str = Field(default=Channel.web, max_length=16)
     created_at: dt.datetime = _ts()
+
+
+class DemandDay(SQLModel, table=True):
+    """Rollup for the dashboard and the planner (admin/rollup.py): per UTC day × community × category,
+    the requests created that day and the ratings given that day. Rebuilt from the rows, never edited."""
+
+    day: dt.date = Field(primary_key=True)
+    community_id: int = Field(default=0, primary_key=True)  # 0: no community
+    category_code: str = Field(default="", max_length=40, primary_key=True)  # "": unclassified
+    requests: int = 0
+    open: int = 0  # of those, still open
+    mentions: int = 0  # of those, whose text mentions a vulnerable group (admin.plan.VULNERABLE_WORDS)
+    ratings: int = 0
+    score_sum: int = 0
+
+
+class DemandDirty(SQLModel, table=True):
+    """Days whose DemandDay rows are stale: written by database triggers on request and rating."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    day: dt.date
 
 
 # --- surveys ------------------------------------------------------------------------------------
