@@ -134,3 +134,19 @@ def test_refresh_recomputes_only_the_days_marked_by_changes(session, places, sta
     session.commit()
     assert session.exec(select(DemandDirty)).all() == []
     assert refresh(session) == 0
+
+
+def test_upgrading_to_the_rollup_marks_every_existing_day(engine, session, places, staff):
+    from core.migrate import downgrade, upgrade
+
+    _rounds(session, places)
+    for i, days in enumerate((0, 3, 40, 400)):
+        make_request(session, places["compound_B2"], text=f"老人助餐{i}", category="elderly_care",
+                     external_id=f"u{i}", created_at=_ago(days))
+    record_rating(session, session.exec(select(Req).order_by(Req.id)).first(), 4)  # today, like the first
+    session.commit()
+    downgrade(engine, "0003")
+    upgrade(engine)
+    assert session.exec(select(DemandDay)).all() == []
+    assert refresh(session) == 4
+    _same_report(session, staff, places)
