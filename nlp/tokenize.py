@@ -11,6 +11,7 @@ import hashlib
 import re
 import threading
 import unicodedata
+from itertools import chain
 from pathlib import Path
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -69,6 +70,28 @@ _ALNUM_RUN = re.compile(r"[A-Za-z0-9]+(?:\.\d+)?%?|[^A-Za-z0-9]+")  # jieba's fi
 _JIEBA_RS_RUN = re.compile(r"[A-Za-z0-9+#&._%\-]{2,}")  # what jieba-rs may keep as one token
 
 
+class _TokenWords(dict):
+    """Token -> the words it gives (jieba's split of mixed runs, punctuation dropped), memoised.
+
+    The same few thousand tokens come back in every text, so a dict hit (done in C through
+    map/chain) replaces per-token Python checks. A run that jieba-rs keeps whole is all ASCII, so
+    whether a token needs splitting depends on the token alone.
+    """
+
+    LIMIT = 500_000  # distinct tokens kept; then start again rather than grow without end
+
+    def __missing__(self, tok: str) -> tuple[str, ...]:
+        parts = _ALNUM_RUN.findall(tok) if len(tok) > 1 and tok.isascii() and _MIXED.search(tok) else (tok,)
+        words = tuple(w for w in parts if w.isalnum() or _TOKEN_OK.search(w))
+        if len(self) >= self.LIMIT:
+            self.clear()
+        self[tok] = words
+        return words
+
+
+_token_words = _TokenWords()
+
+
 def _as_jieba(tokens: list[str], text: str) -> list[str]:
     """jieba-rs keeps "e-bike" or "4-201" whole where jieba splits at every non-alphanumeric character."""
     mixed = {run for run in _JIEBA_RS_RUN.findall(text) if _MIXED.search(run)}
@@ -81,6 +104,12 @@ def _as_jieba(tokens: list[str], text: str) -> list[str]:
         else:
             out.append(tok)
     return out
+
+
+def head(text: str) -> str:
+    """The first line of a text of several lines (a title or subject), normalised, else nothing."""
+    first, sep, _ = text.strip().partition("\n")
+    return normalize(first) if sep else ""
 
 
 class Segmenter:
@@ -108,8 +137,8 @@ class Segmenter:
         return self._jieba.cut_for_search(text)
 
     def words_of_normalized(self, text: str) -> list[str]:
-        # isalnum() is the fast path for almost every token; the regex decides the rest
-        return [w for w in self.cut(text) if w.isalnum() or _TOKEN_OK.search(w)]
+        # the same as filtering self.cut(text), token by token through _TokenWords
+        return list(chain.from_iterable(map(_token_words.__getitem__, self._jieba.cut(text))))
 
     def __call__(self, text: str) -> list[str]:
         return self.words_of_normalized(normalize(text))

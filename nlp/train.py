@@ -29,8 +29,8 @@ from sklearn.svm import LinearSVC
 
 from core.models import utcnow
 from nlp.dataset import SEED_TEST, Example, data_hash, read_jsonl
-from nlp.model import META_FILE, MODEL_FILE
-from nlp.tokenize import USER_DICT, Segmenter
+from nlp.model import META_FILE, MODEL_FILE, RUNTIME_ARRAYS, RUNTIME_FILE, RUNTIME_FORMAT
+from nlp.tokenize import USER_DICT, Segmenter, head  # head: older pickles find it here
 from nlp.urgency import danger_phrase
 
 MIN_PER_CLASS = 3
@@ -84,12 +84,6 @@ def _whole(text: str) -> str:
     return normalize(text)
 
 
-def head(text: str) -> str:
-    """The first line of a text of several lines (a title or subject), else nothing."""
-    from nlp.tokenize import normalize
-
-    first, sep, _ = text.strip().partition("\n")
-    return normalize(first) if sep else ""
 
 
 def category_pipeline(segmenter: Segmenter | None = None, min_df: int = 1, calibrated: bool = True) -> Pipeline:
@@ -176,6 +170,7 @@ def train(examples: list[Example], out_root: Path, test: list[Example] | None = 
     out.mkdir(parents=True, exist_ok=False)
     with (out / MODEL_FILE).open("wb") as f:
         pickle.dump(bundle, f, protocol=pickle.HIGHEST_PROTOCOL)
+    write_runtime(bundle, out)
     if USER_DICT.exists():  # for the record: the dictionary also travels inside the pickled tokenizer
         shutil.copy(USER_DICT, out / USER_DICT.name)
     if test is None and SEED_TEST.exists():
@@ -208,6 +203,66 @@ def train(examples: list[Example], out_root: Path, test: list[Example] | None = 
         meta["metrics"] = score(Classifier(out), test)
         (out / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
     return out
+
+
+def write_runtime(bundle: dict, out: Path) -> bool:
+    """Save the fitted models as plain arrays (runtime.npz) and labels (runtime.json).
+
+    Prediction loads these with numpy alone: unpickling the pipelines imports scikit-learn, which
+    costs more than the whole of the rest of loading a model. False (and nothing written) when the
+    pipelines are not the ones `train` builds.
+    """
+    from nlp.fastvec import table_for
+
+    union = bundle["category"].named_steps["features"]
+    if union.transformer_weights or any(bundle[k].named_steps["features"] is not union for k in ("kind", "urgent")):
+        return False
+    arrays: dict[str, np.ndarray] = {}
+    blocks, segmenter = [], None
+    for i, (_, tr) in enumerate(union.transformer_list):
+        if isinstance(tr, WhenHeads) and not tr.active_:
+            blocks.append({"analyzer": "none"})
+            continue
+        vec = tr.vectorizer if isinstance(tr, WhenHeads) else tr
+        table = table_for(vec)
+        if table is None or not isinstance(table.pre, str):
+            return False
+        if table.settings()["analyzer"] == "word":
+            if not isinstance(vec.tokenizer, Segmenter):
+                return False
+            segmenter = vec.tokenizer
+        blocks.append(table.settings())
+        arrays.update({f"b{i}_{k}": v for k, v in table.arrays().items()})
+        if table.idf is not None:
+            arrays[f"b{i}_idf"] = table.idf
+    cal = bundle["category"].named_steps["clf"]
+    if not isinstance(cal, CalibratedClassifierCV) or cal.method != "sigmoid":
+        return False
+    for k, cc in enumerate(cal.calibrated_classifiers_):
+        est = cc.estimator
+        arrays[f"cat{k}_coef"], arrays[f"cat{k}_intercept"] = est.coef_, est.intercept_
+        arrays[f"cat{k}_a"] = np.array([c.a_ for c in cc.calibrators], dtype=np.float64)
+        arrays[f"cat{k}_b"] = np.array([c.b_ for c in cc.calibrators], dtype=np.float64)
+        arrays[f"cat{k}_pos"] = np.searchsorted(cal.classes_, est.classes_)  # classes_ are sorted
+    kind, urgent = bundle["kind"].named_steps["clf"], bundle["urgent"].named_steps["clf"]
+    if not isinstance(urgent, LogisticRegression) or len(urgent.classes_) != 2 or not isinstance(kind, LinearSVC):
+        return False
+    arrays["kind_coef"], arrays["kind_intercept"] = kind.coef_, kind.intercept_
+    arrays["urgent_coef"], arrays["urgent_intercept"] = urgent.coef_, urgent.intercept_
+    spec = {
+        "format": RUNTIME_FORMAT,
+        "blocks": blocks,
+        "user_words": [list(w) for w in segmenter.user_words] if segmenter else None,
+        "category_classes": [str(c) for c in cal.classes_],
+        "category_folds": len(cal.calibrated_classifiers_),
+        "kind_classes": [str(c) for c in kind.classes_],
+        "urgent_positive": bool(urgent.classes_[1]),
+    }
+    if spec["urgent_positive"] is not True:
+        return False
+    np.savez(out / RUNTIME_ARRAYS, **arrays)
+    (out / RUNTIME_FILE).write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
+    return True
 
 
 def score(classifier, test: list[Example]) -> dict:
