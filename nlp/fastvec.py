@@ -10,6 +10,7 @@ arrays of code points (characters) or token ids (words), n-grams become integer 
 from __future__ import annotations
 
 import re
+from itertools import repeat
 
 import numpy as np
 import scipy.sparse as sp
@@ -270,7 +271,7 @@ class WordTable(Block):
         get = self.ids.get
         ids, lengths = [], []
         for toks in tokens:
-            ids.extend([get(w, -1) for w in toks])
+            ids.extend(map(get, toks, repeat(-1)))  # the dict lookups run in C
             lengths.append(len(toks))
         toks = np.array(ids, dtype=np.int64)
         doc = np.repeat(np.arange(len(texts)), lengths)

@@ -118,14 +118,18 @@ class Classifier:
         if not texts:
             return []
         cat_proba, cat_labels, kinds, urgent_proba = self._scores(texts)
+        # whole-batch numpy first, then plain Python values per text
+        best = cat_proba.argmax(axis=1)
+        confs = cat_proba[np.arange(len(texts)), best].tolist()
+        categories = [str(c) for c in np.asarray(cat_labels)[best]]
+        model_urgent = (urgent_proba >= self.urgent_threshold).tolist()
         out = []
         for i, text in enumerate(texts):
-            best = int(cat_proba[i].argmax())
-            conf = float(cat_proba[i][best])
-            urgent = bool(urgent_proba[i] >= self.urgent_threshold) or danger_phrase(text)
+            conf = confs[i]
+            urgent = model_urgent[i] or danger_phrase(text)
             out.append(
                 Prediction(
-                    category=str(cat_labels[best]),
+                    category=categories[i],
                     kind=str(kinds[i]),
                     urgent=urgent,
                     confidence=round(conf, 4),

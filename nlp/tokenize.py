@@ -40,10 +40,18 @@ def read_user_dict(path: Path = USER_DICT) -> tuple[UserWord, ...]:
     return tuple(out)
 
 
+# Full-width ASCII and the ideographic space, as NFKC maps them. Chinese text is full of "，" and
+# "：", which fail the NFKC quick check; translating them first lets most texts pass it and skip
+# the full normalisation, with the same result (these characters decompose to plain starters).
+_FULL_WIDTH = {c: unicodedata.normalize("NFKC", chr(c)) for c in [*range(0xFF01, 0xFF5F), 0x3000]}
+
+
 def normalize(text: str) -> str:
     """Full-width letters and digits to half-width (NFKC), lower case."""
     if not unicodedata.is_normalized("NFKC", text):  # the quick check is much cheaper than normalising
-        text = unicodedata.normalize("NFKC", text)
+        text = text.translate(_FULL_WIDTH)
+        if not unicodedata.is_normalized("NFKC", text):
+            text = unicodedata.normalize("NFKC", text)
     return text.lower()
 
 

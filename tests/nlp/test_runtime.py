@@ -80,3 +80,18 @@ def test_the_hashed_key_index_finds_exactly_what_a_binary_search_finds():
     want_cols, want_found = _lookup(table, queries)
     assert (found == want_found).all() and (cols == want_cols).all()
     assert found.sum() == len(keys)
+
+
+def test_normalising_gives_exactly_nfkc_in_lower_case():
+    import csv
+    import unicodedata
+
+    from nlp.tokenize import normalize
+
+    texts = ["Ａ\u0301ＢＣ，３号楼　电梯…①㎡", "ｅ－ｂｉｋｅ（充电）！", "plain ascii", "", "ﬁ ＫＭ ｶﾀｶﾅ 〜", *ODD]
+    tipdm = Path("/work/shared/data/tipdm2020/messages.csv")
+    if tipdm.exists():
+        with tipdm.open(encoding="utf-8") as f:
+            texts += [r["title"] + "\n" + r["detail"] for _, r in zip(range(2000), csv.DictReader(f), strict=False)]
+    for text in texts:
+        assert normalize(text) == unicodedata.normalize("NFKC", text).lower()
