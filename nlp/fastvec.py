@@ -10,7 +10,7 @@ arrays of code points (characters) or token ids (words), n-grams become integer 
 from __future__ import annotations
 
 import re
-from itertools import repeat
+from itertools import chain, repeat
 
 import numpy as np
 import scipy.sparse as sp
@@ -243,6 +243,12 @@ class WordTable(Block):
                 cols.append(col)
         self.bigrams = KeyIndex(*_table(keys, cols))
 
+    def _ids_of_token(self) -> _IdsOfToken:
+        memo = self.__dict__.get("_memo")
+        if memo is None:
+            memo = self.__dict__["_memo"] = _IdsOfToken(self.ids)
+        return memo
+
     def settings(self) -> dict:
         return {**super().settings(), "analyzer": "word", "words": list(self.ids)}
 
@@ -265,14 +271,19 @@ class WordTable(Block):
 
         docs = self._texts(texts, normalized)
         seg = self.segmenter
-        # the whole text is normalised already; a head goes through the tokenizer's own normalisation
-        tokens = map(seg.words_of_normalized, docs) if isinstance(seg, Segmenter) and self.pre == "whole" \
-            else map(seg, docs)
-        get = self.ids.get
         ids, lengths = [], []
-        for toks in tokens:
-            ids.extend(map(get, toks, repeat(-1)))  # the dict lookups run in C
-            lengths.append(len(toks))
+        if isinstance(seg, Segmenter) and self.pre == "whole":
+            # the whole text is normalised already: raw tokens -> word ids through one memo, in C
+            ids_of = self._ids_of_token().__getitem__
+            for doc in docs:
+                before = len(ids)
+                ids.extend(chain.from_iterable(map(ids_of, seg.raw_tokens(doc))))
+                lengths.append(len(ids) - before)
+        else:  # a head goes through the tokenizer's own normalisation
+            get = self.ids.get
+            for toks in map(seg, docs):
+                ids.extend(map(get, toks, repeat(-1)))
+                lengths.append(len(toks))
         toks = np.array(ids, dtype=np.int64)
         doc = np.repeat(np.arange(len(texts)), lengths)
         known = toks >= 0
@@ -285,6 +296,25 @@ class WordTable(Block):
             rows.append(doc[:-1][both][found])
             cols.append(c)
         return self._finish(np.concatenate(rows), np.concatenate(cols), len(texts))
+
+
+class _IdsOfToken(dict):
+    """Raw jieba token -> the vocabulary ids of its words (-1 for a word not in the vocabulary)."""
+
+    LIMIT = 500_000  # distinct tokens kept; then start again rather than grow without end
+
+    def __init__(self, ids: dict[str, int]):
+        super().__init__()
+        self.ids = ids
+
+    def __missing__(self, tok: str) -> tuple[int, ...]:
+        from nlp.tokenize import words_of_token
+
+        out = tuple(self.ids.get(w, -1) for w in words_of_token(tok))
+        if len(self) >= self.LIMIT:
+            self.clear()
+        self[tok] = out
+        return out
 
 
 def table_for(vec):

@@ -100,6 +100,11 @@ class _TokenWords(dict):
 _token_words = _TokenWords()
 
 
+def words_of_token(tok: str) -> tuple[str, ...]:
+    """The words one raw jieba token gives in words_of_normalized (none for punctuation)."""
+    return _token_words[tok]
+
+
 def _as_jieba(tokens: list[str], text: str) -> list[str]:
     """jieba-rs keeps "e-bike" or "4-201" whole where jieba splits at every non-alphanumeric character."""
     mixed = {run for run in _JIEBA_RS_RUN.findall(text) if _MIXED.search(run)}
@@ -143,6 +148,10 @@ class Segmenter:
 
     def cut_for_search(self, text: str) -> list[str]:
         return self._jieba.cut_for_search(text)
+
+    def raw_tokens(self, text: str) -> list[str]:
+        """jieba-rs's own tokens, before the re-split of mixed runs (see words_of_token)."""
+        return self._jieba.cut(text)
 
     def words_of_normalized(self, text: str) -> list[str]:
         # the same as filtering self.cut(text), token by token through _TokenWords
