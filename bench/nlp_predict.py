@@ -5,7 +5,8 @@
 Both sides run as whole processes (interpreter start, imports, dictionary or model load):
 `needs nlp predict` classifies every message (category, kind, urgency, confidence);
 the baseline only segments the same messages with jieba.lcut. Also prints the model's load
-time, per-message latency p50/p99 and resident memory. Without --model a model is trained on
+time, per-message latency p50/p99 and resident memory; CPU time (user + system) alongside wall time,
+as the steadier figure on a shared machine. Without --model a model is trained on
 the seed set into a temporary directory first (not timed).
 """
 
@@ -15,6 +16,7 @@ import argparse
 import csv
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -44,15 +46,21 @@ print(n)
 """
 
 
-def run(cmd: list[str], stdin_path: str | None = None) -> tuple[float, int, str]:
-    """Wall seconds, the child's peak RSS in KiB (when it reports it) and its stdout."""
+def run(cmd: list[str], stdin_path: str | None = None) -> tuple[float, float, int, str]:
+    """Wall seconds, CPU seconds (user + system), the child's peak RSS in KiB (when it reports it), its stdout.
+
+    CPU time is the steadier figure when other work shares the machine; wall time is what a user waits.
+    """
+    cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     with open(stdin_path or os.devnull, encoding="utf-8") as stdin:
         proc = subprocess.run(cmd, stdin=stdin, capture_output=True, text=True, check=True,
                               env={**os.environ, "PYTHONPATH": str(ROOT)})
     wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_s = (after.ru_utime - cpu.ru_utime) + (after.ru_stime - cpu.ru_stime)
     rss = [int(line[7:]) for line in proc.stderr.splitlines() if line.startswith("maxrss=")]
-    return wall, rss[0] if rss else 0, proc.stdout
+    return wall, cpu_s, rss[0] if rss else 0, proc.stdout
 
 
 def main() -> None:
@@ -76,18 +84,22 @@ def main() -> None:
     (tmp / "jieba_lcut.py").write_text(JIEBA, encoding="utf-8")
     (tmp / "predict.py").write_text(PREDICT, encoding="utf-8")
 
-    jieba_t, predict_t = [], []
+    jieba_t, predict_t, jieba_cpu, predict_cpu = [], [], [], []
     for _ in range(args.repeat):  # interleaved, so both sides see the same machine load
-        wall, _, _ = run([PY, str(tmp / "jieba_lcut.py"), str(inp)])
+        wall, cpu, _, _ = run([PY, str(tmp / "jieba_lcut.py"), str(inp)])
         jieba_t.append(wall)
-        wall, rss, out = run([PY, str(tmp / "predict.py"), str(model)], str(inp))
+        jieba_cpu.append(cpu)
+        wall, cpu, rss, out = run([PY, str(tmp / "predict.py"), str(model)], str(inp))
         predict_t.append(wall)
+        predict_cpu.append(cpu)
         assert out.count("\n") == len(texts), "predict must write one line per input"
     mb = sum(len(t.encode()) for t in texts) / 1e6
     j, p = statistics.median(jieba_t), statistics.median(predict_t)
-    print(f"{len(texts)} messages, {mb:.1f} MB, {args.repeat} runs each, medians:")
-    print(f"  jieba.lcut only (whole process)      {j:6.2f} s")
-    print(f"  needs nlp predict (whole process)    {p:6.2f} s   {j / p:.1f}x faster than jieba.lcut")
+    jc, pc = statistics.median(jieba_cpu), statistics.median(predict_cpu)
+    print(f"{len(texts)} messages, {mb:.1f} MB, {args.repeat} runs each, medians (wall / CPU):")
+    print(f"  jieba.lcut only (whole process)      {j:6.2f} s / {jc:6.2f} s")
+    print(f"  needs nlp predict (whole process)    {p:6.2f} s / {pc:6.2f} s   "
+          f"{j / p:.2f}x faster than jieba.lcut ({jc / pc:.2f}x in CPU time)")
 
     from nlp.model import Classifier
 
