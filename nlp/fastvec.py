@@ -313,7 +313,10 @@ class _IdsOfToken(dict):
     def __missing__(self, tok: str) -> tuple[int, ...]:
         from nlp.tokenize import words_of_token
 
-        out = tuple(self.ids.get(w, -1) for w in words_of_token(tok))
+        if tok.isalnum():  # a plain word, the usual case: kept whole (see words_of_token)
+            out = (self.ids.get(tok, -1),)
+        else:
+            out = tuple(self.ids.get(w, -1) for w in words_of_token(tok))
         if len(self) >= self.LIMIT:
             self.clear()
         self[tok] = out
