@@ -31,6 +31,8 @@ async def lifespan(_app: FastAPI):
     try:
         with session_scope() as session:
             clf = get_classifier(session)
+        if clf is not None:
+            clf.predict(["小区路灯坏了"])  # loads the tokenizer's dictionary and keyword tables too
         log.info("model %s loaded", clf.version if clf else "(none: requests are queued for review)")
     except Exception:  # a missing or broken model must not stop the web app: intake still accepts requests
         log.exception("could not load the active model at start-up")
