@@ -9,15 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 import random
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from sqlmodel import Session, select
+
+from tests.live_server import live_server
 
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,12 +31,6 @@ TEXTS = {
     "safety": ["有人在楼道里给电动车充电，很危险"],
     "culture_sports": ["广场舞场地不够", "想要一个社区图书室"],
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def seed(session: Session) -> dict:
@@ -129,27 +120,8 @@ def server(tmp_path_factory):
     with Session(engine) as session:
         sync_categories(session)
         data = seed(session)
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": url, "VAR_DIR": str(tmp / "var"), "ENVIRONMENT": "test",
-           "SECRET_KEY": "browser-test-secret-key-0123456789abcdef", "PYTHONPATH": str(ROOT)}
-    env.pop("MODEL_PATH", None)
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "core.app:create_app", "--factory",
-                             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"{base}/login", timeout=1)  # noqa: S310 (our own http server)
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail(f"server did not start: {proc.stdout.read().decode()[-2000:]}")
-            time.sleep(0.2)
-    yield {"base": base, "engine": engine, **data}
-    proc.terminate()
-    proc.wait(timeout=10)
+    with live_server(url, tmp / "var", ready_path="/login") as base:
+        yield {"base": base, "engine": engine, **data}
     engine.dispose()
 
 

@@ -1,10 +1,5 @@
 """Two web processes side by side on one PostgreSQL database, as behind a load balancer."""
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -12,14 +7,9 @@ import pytest
 from sqlalchemy import create_engine, func, select
 
 from core.models import Request
+from tests.live_server import live_server
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -42,30 +32,9 @@ def two_servers(pg_database_url, tmp_path, trained_model):
 
         create_user(s, "admin", "admin-pass-1", "admin")
     engine.dispose()
-    env = {**os.environ, "DATABASE_URL": pg_database_url, "VAR_DIR": str(tmp_path / "var"),
-           "SECRET_KEY": "shared-secret-of-all-web-processes-0123456789", "ENVIRONMENT": "test"}
-    procs, urls = [], []
-    for _ in range(2):
-        port = _free_port()
-        procs.append(subprocess.Popen([sys.executable, "-m", "core.cli", "serve", "--port", str(port)], env=env,
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        urls.append(f"http://127.0.0.1:{port}")
-    try:
-        for url in urls:
-            for _ in range(200):
-                try:
-                    if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                time.sleep(0.1)
-            else:
-                pytest.fail(f"{url} did not start")
-        yield urls
-    finally:
-        for p in procs:
-            p.terminate()
-            p.wait(10)
+    # the same secret in both, as behind a load balancer; nothing else is shared but the database
+    with live_server(pg_database_url, tmp_path / "var1") as a, live_server(pg_database_url, tmp_path / "var2") as b:
+        yield [a, b]
 
 
 def test_repeated_deliveries_across_processes_store_one_request_each(two_servers, pg_database_url):

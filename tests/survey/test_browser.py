@@ -6,15 +6,12 @@ With SURVEY_SCREENSHOTS=1 it also refreshes docs/screenshots/survey-*.png from w
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from sqlmodel import Session, select
+
+from tests.live_server import live_server
 
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,12 +24,6 @@ SCREENSHOTS = ROOT / "docs" / "screenshots" if os.environ.get("SURVEY_SCREENSHOT
 def _shot(page, name: str, **kw) -> None:
     if SCREENSHOTS is not None:
         page.screenshot(path=str(SCREENSHOTS / f"survey-{name}.png"), **kw)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -55,27 +46,8 @@ def server(tmp_path_factory):
         make_survey(session)
         make_survey(session, slug="over", title="已结束的问卷", closes_at=past())
         create_user(session, "boss", "password-1", "admin")
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": url, "VAR_DIR": str(tmp / "var"), "ENVIRONMENT": "test",
-           "SECRET_KEY": "browser-test-secret-key-0123456789abcdef", "PYTHONPATH": str(ROOT)}
-    env.pop("MODEL_PATH", None)
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "core.app:create_app", "--factory",
-                             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"{base}/s", timeout=1)  # noqa: S310 (our own http server)
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail(f"server did not start: {proc.stdout.read().decode()[-2000:]}")
-            time.sleep(0.2)
-    yield {"base": base, "engine": engine, "places": places}
-    proc.terminate()
-    proc.wait(timeout=10)
+    with live_server(url, tmp / "var", ready_path="/s") as base:
+        yield {"base": base, "engine": engine, "places": places}
     engine.dispose()
 
 
