@@ -125,18 +125,6 @@ def server(tmp_path_factory):
     engine.dispose()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--no-first-run", "--disable-sync"])
-        yield b
-        b.close()
-
-
 def _login(browser, server, username, password):
     context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
     page = context.new_page()
