@@ -31,13 +31,12 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-
-from sqlalchemy import bindparam, create_engine, insert, text  # noqa: E402
+from _support import throwaway_postgres  # noqa: E402
+from sqlalchemy import bindparam, insert, text  # noqa: E402
 
 
 def texts() -> list[tuple[str, str]]:
@@ -267,20 +266,10 @@ def main() -> None:
         results["sqlite"] = run(f"sqlite:///{tmp / 'bench.sqlite3'}", args.rows, args.repeat)
         print("sqlite", json.dumps(results["sqlite"]), flush=True)
     if args.db in ("postgres", "both"):
-        name = f"needs_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            results["postgres"] = run(args.postgres.rsplit("/", 1)[0] + f"/{name}", args.rows, args.repeat)
-            print("postgres", json.dumps(results["postgres"]), flush=True)
-        finally:
-            from core.db import get_engine
-
-            get_engine.cache_clear()
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+        with throwaway_postgres(args.postgres, "needs_bench") as url:
+            if url:
+                results["postgres"] = run(url, args.rows, args.repeat)
+                print("postgres", json.dumps(results["postgres"]), flush=True)
     shutil.rmtree(tmp, ignore_errors=True)
     print(f"\nmedians over {args.repeat} runs, {args.rows:,} requests")
     keys = [k for k in next(iter(results.values())) if k.endswith("_ms")]

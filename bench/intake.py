@@ -8,10 +8,7 @@ Prints medians and p99 per backend. A model is trained into a temp dir first (no
 from __future__ import annotations
 
 import argparse
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -20,18 +17,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from _support import pct, serve, throwaway_postgres  # noqa: E402
 
 TEXTS = ["3号楼楼道灯坏了一个星期，晚上老人下楼很危险", "希望社区开办四点半课堂，孩子放学没人接",
          "小区门口垃圾堆了三天没人清运，味道很大", "电动车在楼道里充电，太危险了",
          "想报名当社区志愿者，怎么报名？", "楼下广场舞音乐太吵了，晚上十点还在跳"]
-
-
-def pct(values, q):
-    values = sorted(values)
-    return values[min(len(values) - 1, int(q * len(values)))]
 
 
 def prepare(url: str, model_dir: Path):
@@ -66,20 +58,7 @@ def in_process(engine, n: int) -> list[float]:
 
 
 def over_http(url: str, var: Path, n: int, concurrency: int = 8):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {**os.environ, "DATABASE_URL": url, "VAR_DIR": str(var), "LOG_LEVEL": "WARNING"}
-    proc = subprocess.Popen([sys.executable, "-m", "core.cli", "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                httpx.get(base + "/healthz", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+    with serve(url, var) as base:
         client = httpx.Client(base_url=base, timeout=30, limits=httpx.Limits(max_connections=concurrency))
 
         def one(i):
@@ -92,9 +71,6 @@ def over_http(url: str, var: Path, n: int, concurrency: int = 8):
         with ThreadPoolExecutor(concurrency) as pool:
             lat = list(pool.map(one, range(n)))
         return lat, n / (time.perf_counter() - t0)
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 def main() -> None:
@@ -109,18 +85,11 @@ def main() -> None:
 
     tmp = Path(tempfile.mkdtemp(prefix="needs-bench-"))
     model_dir = train(read_jsonl(SEED_TRAIN), tmp / "models")
-    backends = {"sqlite": f"sqlite:///{tmp / 'bench.sqlite3'}"}
-    pg_name = f"needs_bench_{uuid.uuid4().hex[:8]}"
-    admin = None
-    try:
-        admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
-        with admin.connect() as c:
-            c.execute(text(f'CREATE DATABASE "{pg_name}"'))
-        backends["postgres"] = args.postgres.rsplit("/", 1)[0] + f"/{pg_name}"
-    except Exception as exc:
-        print(f"postgres skipped: {exc.__class__.__name__}")
-    try:
+    with throwaway_postgres(args.postgres, "needs_bench") as pg_url:
+        backends = {"sqlite": f"sqlite:///{tmp / 'bench.sqlite3'}", "postgres": pg_url}
         for name, url in backends.items():
+            if url is None:
+                continue
             engine = prepare(url, model_dir)
             lat = in_process(engine, args.n)
             engine.dispose()
@@ -129,10 +98,6 @@ def main() -> None:
             hl, rate = over_http(url, tmp / "var", args.http_n)
             print(f"{name:8s} HTTP POST /api/v1/requests  n={args.http_n} concurrency=8  {rate:.0f} req/s  "
                   f"p50={statistics.median(hl):.1f} ms  p99={pct(hl, 0.99):.1f} ms")
-    finally:
-        if "postgres" in backends and admin is not None:
-            with admin.connect() as c:
-                c.execute(text(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)'))
 
 
 if __name__ == "__main__":

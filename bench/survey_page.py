@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,6 +21,7 @@ import httpx
 from sqlmodel import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from _support import serve  # noqa: E402
 
 
 def main() -> None:
@@ -45,20 +43,7 @@ def main() -> None:
         sync_categories(s)
         make_places(s)
         slugs = [survey.slug for survey in publish_templates(s)]
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {**os.environ, "DATABASE_URL": url, "VAR_DIR": str(tmp / "var"), "LOG_LEVEL": "WARNING"}
-    proc = subprocess.Popen([sys.executable, "-m", "core.cli", "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                httpx.get(base + "/healthz", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+    with serve(url, tmp / "var") as base:
         with httpx.Client(base_url=base) as c:
             assets = {name: len(c.get(f"/survey-static/{name}").content) for name in ("survey.css", "survey.js")}
             assets["app.css"] = len(c.get("/static/app.css").content)
@@ -80,9 +65,6 @@ def main() -> None:
                 c.get(f"/s/{slugs[0]}/qr.png")
                 qr.append((time.perf_counter() - t0) * 1000)
             print(f"qr.png p50={statistics.median(qr):.1f} ms")
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 if __name__ == "__main__":

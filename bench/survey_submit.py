@@ -17,11 +17,8 @@ Prints medians over the rounds. A model is trained into a temp dir first (not ti
 from __future__ import annotations
 
 import argparse
-import os
 import re
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -31,21 +28,17 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, func, text
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from _support import pct, serve, throwaway_postgres  # noqa: E402
 
 NEEDS = ["希望小区里开一个老年食堂，老人做饭不方便", "孩子放学后没人照看，希望有四点半课堂",
          "楼下健身器材坏了很久，希望尽快维修", "希望社区多组织一些文体活动"]
 
 
 NEED_EVERY = 3  # one submission in three carries a written need (--need-every; 0: none)
-
-
-def pct(values, q):
-    values = sorted(values)
-    return values[min(len(values) - 1, int(q * len(values)))]
 
 
 def answers(i: int, compound_id: int) -> dict:
@@ -101,24 +94,6 @@ def in_process(engine, survey_id: int, compound: int, n: int, start: int) -> tup
             lat.append((time.perf_counter() - t1) * 1000)
         rate = n / (time.perf_counter() - t0)
     return lat, rate
-
-
-def serve(url: str, var: Path):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {**os.environ, "DATABASE_URL": url, "VAR_DIR": str(var), "LOG_LEVEL": "WARNING",
-           "SURVEY_RATE_LIMIT": "100000000"}  # every request comes from 127.0.0.1 here
-    proc = subprocess.Popen([sys.executable, "-m", "core.cli", "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            httpx.get(base + "/healthz", timeout=1)
-            break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    return proc, base
 
 
 def over_http(base: str, survey_id: int, compound: int, n: int, start: int, concurrency: int, form: bool):
@@ -179,19 +154,10 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="needs-survey-bench-"))
     model_dir = train(read_jsonl(SEED_TRAIN), tmp / "models")
     backends = {"sqlite": f"sqlite:///{tmp / 'bench.sqlite3'}"}
-    pg_name = f"needs_survey_bench_{uuid.uuid4().hex[:8]}"
-    admin = None
-    if not args.no_postgres:
-        try:
-            admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
-            with admin.connect() as c:
-                c.execute(text(f'CREATE DATABASE "{pg_name}"'))
-            backends["postgres"] = args.postgres.rsplit("/", 1)[0] + f"/{pg_name}"
-        except Exception as exc:
-            print(f"postgres skipped: {exc.__class__.__name__}")
-            admin = None
     ok = True
-    try:
+    with throwaway_postgres(None if args.no_postgres else args.postgres, "needs_survey_bench") as pg_url:
+        if pg_url:
+            backends["postgres"] = pg_url
         for name, url in backends.items():
             engine, survey_id, compound = prepare(url, model_dir)
             # warm-up, not timed: the classifier and jieba load on first use in each process
@@ -206,8 +172,8 @@ def main() -> None:
             expected += args.n * args.rounds
             print(f"{name:8s} in-process submit_response  n={args.n}×{args.rounds}  "
                   f"{statistics.median(rates):.0f}/s  p50={statistics.median(lats):.1f} ms  p99={pct(lats, 0.99):.1f} ms")
-            proc, base = serve(url, tmp / "var")
-            try:
+            # every request comes from 127.0.0.1 here: lift the per-address limit
+            with serve(url, tmp / "var", SURVEY_RATE_LIMIT="100000000") as base:
                 over_http(base, survey_id, compound, 3, start, 1, False)  # warm-up, not timed
                 expected += 3
                 start += 3
@@ -223,9 +189,6 @@ def main() -> None:
                     print(f"{name:8s} {label}  n={args.http_n}×{args.rounds} (+10% resent) concurrency="
                           f"{args.concurrency}  {statistics.median(rates):.0f}/s  p50={statistics.median(lats):.1f} ms"
                           f"  p99={pct(lats, 0.99):.1f} ms")
-            finally:
-                proc.terminate()
-                proc.wait(10)
             responses, requests = counts(engine, survey_id)
             needs = sum(1 for i in range(start) if NEED_EVERY and i % NEED_EVERY == 0)
             lost, dup = max(0, expected - responses), max(0, responses - expected)
@@ -233,10 +196,6 @@ def main() -> None:
                   f"lost={lost} dup={dup}")
             ok = ok and responses == expected and requests == needs
             engine.dispose()
-    finally:
-        if "postgres" in backends and admin is not None:
-            with admin.connect() as c:
-                c.execute(text(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)'))
     sys.exit(0 if ok else 1)
 
 
