@@ -8,6 +8,8 @@ COPY nlp ./nlp
 COPY bot ./bot
 COPY survey ./survey
 COPY admin ./admin
+COPY open311 ./open311
+COPY app ./app
 RUN pip install --no-cache-dir -c constraints.txt . && useradd --uid 1000 needs && mkdir -p /app/var && chown needs /app/var
 USER needs
 EXPOSE 8000

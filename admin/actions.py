@@ -10,10 +10,11 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 import admin.i18n  # noqa: F401  registers the messages below
-from admin.auth import audit, community_scope
+from core.audit import audit
+from core.permissions import community_scope
 from core import notify
 from core.i18n import t
-from core.intake import IntakeError, clean_text
+from core.text import IntakeError, clean_text
 from core.models import (
     Category,
     Cluster,

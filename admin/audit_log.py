@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from sqlmodel import select
 
-from admin.auth import SessionDep, require
+from core.deps import require, SessionDep
 from core.models import AuditLog, Role, StaffUser
 from core.templating import render
 

@@ -16,7 +16,7 @@ def create(
     org: str | None = typer.Option(None, "--org", help="organization name (org viewers)"),
 ) -> None:
     """Create a staff account."""
-    from admin.auth import create_user
+    from core.accounts import create_user
     from core.db import session_scope
 
     with session_scope() as session:

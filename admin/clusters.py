@@ -8,7 +8,10 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session, select
 
-from admin.auth import SessionDep, audit, community_scope, csrf_protect, require
+from core.audit import audit
+from core.deps import require, SessionDep
+from core.permissions import community_scope
+from core.security import csrf_protect
 from core.models import Category, Cluster, Place, Role, StaffUser
 from core.models import Request as Req
 from core.templating import language, render

@@ -1,35 +1,11 @@
-"""Helpers every staff page shares: role checks, community scopes, names, flash messages."""
+"""Helpers every staff page shares: names, flash messages, the client address."""
 
 from __future__ import annotations
 
-from fastapi import HTTPException, Request
+from fastapi import Request
 from sqlmodel import Session, select
 
-from admin.auth import community_scope
-from core.models import Category, Place, PlaceKind, Role, StaffUser
-from core.models import Request as Req
-
-
-def staff_only(user: StaffUser) -> None:
-    """Workers and admins; organization viewers never see raw requests."""
-    if user.role not in (Role.admin, Role.worker):
-        raise HTTPException(status_code=403, detail="not allowed for your role")
-
-
-def scoped(stmt, session: Session, user: StaffUser, column=None):
-    """Restrict a statement on requests to the communities the user may read."""
-    scope = community_scope(session, user)
-    if scope is not None:
-        stmt = stmt.where((column if column is not None else Req.community_id).in_(scope or [-1]))
-    return stmt
-
-
-def visible_communities(session: Session, user: StaffUser) -> list[Place]:
-    scope = community_scope(session, user)
-    stmt = select(Place).where(Place.kind == PlaceKind.community).order_by(Place.name)
-    if scope is not None:
-        stmt = stmt.where(Place.id.in_(scope or [-1]))
-    return list(session.exec(stmt))
+from core.models import Category, Place
 
 
 def compounds_of(session: Session, community_ids: list[int]) -> list[Place]:

@@ -12,8 +12,9 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from admin import charts, exports
-from admin.auth import CurrentUser, SessionDep
-from admin.common import category_names, place_names, staff_only, visible_communities
+from core.permissions import staff_only, visible_communities
+from core.deps import CurrentUser, SessionDep
+from admin.common import category_names, place_names
 from admin.demand import OVERDUE_DAYS, demand
 from core.models import Role, StaffUser
 from core.templating import language, render

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Float, Numeric, bindparam, case, cast, func, literal_column, text
 from sqlmodel import Session, delete, select
 
-from admin.common import scoped
+from core.permissions import scope_ids, scoped
 from core.db import write_lock
 from core.models import (
     OPEN_STATUSES,
@@ -115,7 +115,7 @@ class HotCluster:
 
 def hot_clusters(session: Session, user: StaffUser, community: int | None = None, limit: int = 10) -> list[HotCluster]:
     """Open clusters by heat (nlp.heat.rank when the nlp package provides it), else largest and latest first."""
-    from admin.auth import community_scope
+    from core.permissions import community_scope
 
     scope = community_scope(session, user)
     if community is not None:
@@ -133,8 +133,8 @@ def hot_clusters(session: Session, user: StaffUser, community: int | None = None
     stmt = (select(Cluster).where(Cluster.is_open, Cluster.merged_into_id.is_(None), Cluster.size > 0)
             .order_by(Cluster.size.desc(), Cluster.updated_at.desc()).limit(limit))
     if scope is not None:
-        children = select(Place.id).where(Place.parent_id.in_(scope or [-1]))
-        stmt = stmt.where(Cluster.place_id.in_(scope or [-1]) | Cluster.place_id.in_(children))
+        children = select(Place.id).where(Place.parent_id.in_(scope_ids(scope)))
+        stmt = stmt.where(Cluster.place_id.in_(scope_ids(scope)) | Cluster.place_id.in_(children))
     return [HotCluster(c.id, c.title, c.place_id, c.size, c.updated_at) for c in session.exec(stmt)]
 
 

@@ -11,18 +11,10 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import Session, func, or_, select
 
 from admin import actions, demand
-from admin.auth import CurrentUser, SessionDep, csrf_protect
-from admin.common import (
-    category_names,
-    client_ip,
-    compounds_of,
-    flash,
-    place_names,
-    pop_flash,
-    scoped,
-    staff_only,
-    visible_communities,
-)
+from core.permissions import scoped, staff_only, visible_communities
+from core.deps import CurrentUser, SessionDep
+from core.security import csrf_protect
+from admin.common import category_names, client_ip, compounds_of, flash, place_names, pop_flash
 from core.i18n import t
 from core.models import (
     OPEN_STATUSES,

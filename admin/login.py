@@ -7,7 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
-from admin.auth import LoginThrottled, SessionDep, authenticate, csrf_protect, login_session
+from core.accounts import authenticate, LoginThrottled
+from core.deps import SessionDep
+from core.security import csrf_protect, login_session
 from core.models import Role
 from core.templating import language, render
 

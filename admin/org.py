@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Request
 from sqlmodel import select
 
 from admin import scorecard
-from admin.auth import CurrentUser, SessionDep
+from core.deps import CurrentUser, SessionDep
 from admin.projects import project_context
 from core.models import Organization, Role, ServiceProject
 from core.templating import language, render

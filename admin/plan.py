@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import bindparam, case, func, or_, text
 from sqlmodel import Session, select
 
-from admin.auth import community_scope
+from core.permissions import community_scope
 from admin.demand import add_months, mean_sql, month_start, refresh
 from core.models import (
     OPEN_STATUSES,

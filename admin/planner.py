@@ -10,9 +10,13 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session, delete, select
 
 from admin import charts, exports, plan
-from admin.auth import CurrentUser, SessionDep, audit, community_scope, csrf_protect
-from admin.common import category_names, client_ip, flash, pop_flash, staff_only
-from core.intake import IntakeError, clean_text
+from core.permissions import scope_ids, staff_only
+from core.audit import audit
+from core.deps import CurrentUser, SessionDep
+from core.permissions import community_scope
+from core.security import csrf_protect
+from admin.common import category_names, client_ip, flash, pop_flash
+from core.text import IntakeError, clean_text
 from core.models import (
     Place,
     PlaceKind,
@@ -44,7 +48,7 @@ def plannable_places(session: Session, user: StaffUser) -> list[Place]:
     scope = community_scope(session, user)
     stmt = select(Place).where(Place.kind.in_([PlaceKind.street, PlaceKind.community])).order_by(Place.kind, Place.name)
     if scope is not None:
-        stmt = stmt.where(Place.id.in_(scope or [-1]))
+        stmt = stmt.where(Place.id.in_(scope_ids(scope)))
     return list(session.exec(stmt))
 
 

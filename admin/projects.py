@@ -10,9 +10,13 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import Session, or_, select
 
 from admin import charts, scorecard
-from admin.auth import CurrentUser, SessionDep, audit, community_scope, csrf_protect
-from admin.common import category_names, client_ip, flash, pop_flash, staff_only
-from core.intake import IntakeError, clean_text
+from core.permissions import scope_ids, staff_only
+from core.audit import audit
+from core.deps import CurrentUser, SessionDep
+from core.permissions import community_scope
+from core.security import csrf_protect
+from admin.common import category_names, client_ip, flash, pop_flash
+from core.text import IntakeError, clean_text
 from core.models import (
     Organization,
     Place,
@@ -36,11 +40,11 @@ def visible_projects(session: Session, user: StaffUser):
     scope = community_scope(session, user)
     if scope is None:
         return stmt
-    parents = select(Place.parent_id).where(Place.id.in_(scope or [-1]))
-    compounds = select(Place.id).where(Place.parent_id.in_(scope or [-1]))
-    served = select(ProjectPlace.project_id).where(or_(ProjectPlace.place_id.in_(scope or [-1]),
+    parents = select(Place.parent_id).where(Place.id.in_(scope_ids(scope)))
+    compounds = select(Place.id).where(Place.parent_id.in_(scope_ids(scope)))
+    served = select(ProjectPlace.project_id).where(or_(ProjectPlace.place_id.in_(scope_ids(scope)),
                                                        ProjectPlace.place_id.in_(compounds)))
-    bought = select(PurchaseRound.id).where(or_(PurchaseRound.place_id.in_(scope or [-1]),
+    bought = select(PurchaseRound.id).where(or_(PurchaseRound.place_id.in_(scope_ids(scope)),
                                                 PurchaseRound.place_id.in_(parents)))
     return stmt.where(or_(ServiceProject.id.in_(served), ServiceProject.round_id.in_(bought)))
 

@@ -1,4 +1,4 @@
-"""Routers this package adds to the web app (collected by core.app)."""
+"""Routers this package adds to the web app (collected by app.main)."""
 
 from fastapi import APIRouter
 

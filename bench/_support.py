@@ -32,7 +32,7 @@ def serve(database_url: str, var_dir: Path, **env: str) -> Iterator[str]:
     """Run `needs serve` on a free loopback port; yield its base URL once /healthz answers."""
     port = _free_port()
     full_env = {**os.environ, "DATABASE_URL": database_url, "VAR_DIR": str(var_dir), "LOG_LEVEL": "WARNING", **env}
-    proc = subprocess.Popen([sys.executable, "-m", "core.cli", "serve", "--port", str(port)], env=full_env,
+    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port)], env=full_env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:

@@ -55,7 +55,7 @@ def populate(url: str, rows: int, seed: int = 7) -> dict:
     get_settings.cache_clear()
     from sqlmodel import Session
 
-    from admin.auth import create_user
+    from core.accounts import create_user
     from core.db import get_engine
     from core.migrate import upgrade
     from core.models import Cluster, Place, PlaceKind, PurchaseRound, Rating, Request, Resident
@@ -203,7 +203,7 @@ def run(url: str, rows: int, repeat: int) -> dict:
 
     from admin import plan
     from admin.demand import demand, demand_live
-    from core.app import create_app
+    from app.main import create_app
     from core.models import PurchaseRound, StaffUser
     from nlp.heat import rank
 

@@ -45,7 +45,7 @@ def prepare(url: str, model_dir: Path):
 def in_process(engine, n: int) -> list[float]:
     from sqlmodel import Session
 
-    from core.intake import IntakeIn, submit
+    from intake.service import IntakeIn, submit
 
     lat = []
     with Session(engine) as s:

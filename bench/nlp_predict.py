@@ -27,10 +27,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 PY = sys.executable
-# The `needs` entry point (core.cli:app), reporting its own peak memory on the way out.
+# The `needs` entry point (app.cli:app), reporting its own peak memory on the way out.
 PREDICT = """
 import resource, sys
-from core.cli import app
+from app.cli import app
 try:
     app(["nlp", "predict", "--model", sys.argv[1]])
 finally:

@@ -1,4 +1,4 @@
-"""Commands this package adds to `needs` (collected by core.cli).
+"""Commands this package adds to `needs` (collected by app.cli).
 
 Usage:
     needs bot --framework aiogram                  # long polling + outbox delivery

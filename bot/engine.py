@@ -30,7 +30,8 @@ import bot.texts  # noqa: F401  (registers the bot's strings)
 from core import notify
 from core.feedback import RatingError, record_rating
 from core.i18n import t
-from core.intake import IntakeError, IntakeIn, clean_text, submit
+from core.text import IntakeError, clean_text
+from intake.service import IntakeIn, submit
 from core.models import (
     Conversation,
     EventType,

@@ -1,4 +1,4 @@
-"""Routers this package adds to the web app (collected by core.app): Telegram webhooks and the web chat.
+"""Routers this package adds to the web app (collected by app.main): Telegram webhooks and the web chat.
 
 Webhook mode: `needs bot --framework aiogram|ptb --set-webhook https://host/telegram/webhook/aiogram`
 registers the URL with TELEGRAM_WEBHOOK_SECRET; Telegram then posts updates here with the secret in
@@ -15,7 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 
-from admin.auth import check_csrf
+from core.security import check_csrf
 from bot.engine import Dialog, Incoming
 from core.settings import get_settings
 from core.templating import language, render

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from core.intake import clean_text
 from core.models import EventType, Rating, Request, RequestEvent
+from core.text import clean_text
 
 
 class RatingError(ValueError):

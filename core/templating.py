@@ -9,6 +9,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, FileSystemLoader, select_autoescape
 
 from core.i18n import normalize_language, t
+from core.security import csrf_token
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_DIRS = [ROOT / pkg / "templates" for pkg in ("core", "admin", "survey", "bot")]
@@ -29,8 +30,6 @@ def language(request: Request) -> str:
 
 
 def render(request: Request, name: str, status_code: int = 200, **context):
-    from admin.auth import csrf_token
-
     lang = language(request)
     context.setdefault("lang", lang)
     context["_"] = lambda key, **kw: t(lang, key, **kw)

@@ -71,7 +71,7 @@ def rank(session, limit: int = 10, scope: list[int] | None = None, now: dt.datet
         .group_by(Request.cluster_id)
     )
     if scope is not None:
-        stmt = stmt.where(Request.community_id.in_(scope or [-1]))
+        stmt = stmt.where(Request.community_id.in_(scope_ids(scope)))
     hot = []
     for cid, supporters, n, last, recent, previous, urgent in session.exec(stmt):
         last = last if last.tzinfo else last.replace(tzinfo=dt.UTC)

@@ -13,7 +13,10 @@ from pydantic import ValidationError
 from sqlmodel import Session, func, select
 from starlette.concurrency import run_in_threadpool
 
-from admin.auth import SessionDep, audit, community_scope, csrf_protect, require
+from core.audit import audit
+from core.deps import require, SessionDep
+from core.permissions import community_scope, scope_ids
+from core.security import csrf_protect
 from core.models import Place, PlaceKind, Role, ServiceProject, StaffUser, Survey, SurveyResponse
 from core.templating import language, render
 from survey import results as res
@@ -51,7 +54,7 @@ def _communities(session: Session, user: StaffUser) -> list[Place]:
     scope = community_scope(session, user)
     stmt = select(Place).where(Place.kind == PlaceKind.community).order_by(Place.name)
     if scope is not None:
-        stmt = stmt.where(Place.id.in_(scope or [-1]))
+        stmt = stmt.where(Place.id.in_(scope_ids(scope)))
     return list(session.exec(stmt))
 
 

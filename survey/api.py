@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from core.models import Channel, Survey
 from core.settings import get_settings
-from core.web.deps import SessionDep
+from core.deps import SessionDep
 from survey.io import check_token, client_hash
 from survey.public import public_url
 from survey.service import SurveyError, open_surveys, requests_of, state, submit_response

@@ -144,7 +144,7 @@ def client_hash(address: str) -> str:
     return hmac.new(key, f"client:{address}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def publish_demo(session: Session, responses: int = 60, seed: int = 7) -> list[Survey]:
+def publish_demo(session: Session, wishes: list[str], responses: int = 60, seed: int = 7) -> list[Survey]:
     """`needs demo`: the three templates as open surveys, the satisfaction one for the first project,
     with a few dozen answers so that the results pages have something to show."""
     import random
@@ -159,10 +159,8 @@ def publish_demo(session: Session, responses: int = 60, seed: int = 7) -> list[S
         return surveys
     rnd = random.Random(seed)  # noqa: S311 (demo data, not security)
     needs, satisfaction = surveys[0], surveys[1]
-    from core.demo import seed_texts
-
-    # residents' own words from the seed set, plus the blanks and "nothing" answers real surveys get
-    wishes = [row["text"] for row in rnd.sample(seed_texts(), 30)] + ["", "", "", "无"] * 6
+    # residents' own words (`wishes`, from the seed set), plus the blanks and "nothing" answers real surveys get
+    wishes = rnd.sample(wishes, min(30, len(wishes))) + ["", "", "", "无"] * 6
     for i in range(responses):
         place = rnd.choice(compounds)
         try:

@@ -19,12 +19,12 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 
-from admin.auth import check_csrf
+from core.security import check_csrf
 from core.i18n import register, t
 from core.models import Channel, Place, PlaceKind, Survey, SurveyResponse
 from core.settings import get_settings
 from core.templating import language, render
-from core.web.deps import SessionDep
+from core.deps import SessionDep
 from survey.io import check_token, client_hash
 from survey.schema import OTHER, QUESTION_TYPES, check_questions
 from survey.service import SurveyError, requests_of, state, submit_response

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
 
-from core.intake import community_of
+from intake.service import community_of
 from core.models import Place, Rating, Request, Survey, SurveyResponse
 from core.redact import redact
 from survey.schema import OTHER, Question

@@ -17,7 +17,7 @@ JSON values; `validate_answers` returns them cleaned and typed:
     text     cleaned text               single with other: "_other" + "<id>_other": "text"
 
 A response is committed with its project ratings in one transaction; free text that expresses a
-need is then handed to core.intake.submit, idempotent on f"survey:{response_id}:{question_id}".
+need is then handed to intake.service.submit, idempotent on f"survey:{response_id}:{question_id}".
 """
 
 from __future__ import annotations
@@ -31,7 +31,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
 from core.i18n import register, t
-from core.intake import IntakeError, IntakeIn, clean_text, community_of, submit
+from core.places import community_of
+from core.text import IntakeError, clean_text
+from intake.service import IntakeIn, submit
 from core.models import Channel, Place, PlaceKind, Rating, Request, Survey, SurveyResponse, utcnow
 from survey.schema import OTHER, Question, check_questions
 

@@ -126,7 +126,7 @@ def with_model(session, trained_model):
 def client(engine):
     from fastapi.testclient import TestClient
 
-    from core.app import create_app
+    from app.main import create_app
 
     with TestClient(create_app()) as c:
         yield c

@@ -32,7 +32,7 @@ def live_server(database_url: str, var_dir: Path, ready_path: str = "/healthz",
            "SECRET_KEY": secret_key, "PYTHONPATH": str(ROOT)}
     env.pop("MODEL_PATH", None)
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "core.app:create_app", "--factory",
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",
                              "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"

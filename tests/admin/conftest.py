@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from admin.auth import create_user
-from core.intake import IntakeIn, submit
+from core.accounts import create_user
+from intake.service import IntakeIn, submit
 from core.models import Channel, Resident, ResidentIdentity, Role
 
 PASSWORDS = {"admin": "admin-pass-1", "wa": "worker-pass-1", "wb": "worker-pass-2", "org1": "org-pass-1",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from core.cli import app
+from app.cli import app
 from core.models import StaffCommunity, StaffUser
 from tests.factories import login
 

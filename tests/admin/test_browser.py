@@ -35,7 +35,7 @@ TEXTS = {
 
 def seed(session: Session) -> dict:
     """A year of requests in two communities, ratings, clusters, a project and a purchase round."""
-    from admin.auth import create_user
+    from core.accounts import create_user
     from core.models import (
         Cluster,
         Organization,

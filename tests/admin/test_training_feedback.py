@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from core.intake import IntakeIn, submit
+from intake.service import IntakeIn, submit
 from core.models import EventType, ModelVersion, RequestEvent
 from nlp import dataset
 from nlp.registry import get_classifier
@@ -38,7 +38,7 @@ def test_category_corrections_become_training_data_for_the_next_model(client, se
     corrected = {e.text: e.category for e in dataset.corrections(session)}
     assert {t: target for t in PHRASES if t in corrected} == corrected and len(corrected) == len(events)
 
-    result = CliRunner().invoke(__import__("core.cli", fromlist=["app"]).app, ["nlp", "train"])
+    result = CliRunner().invoke(__import__("app.cli", fromlist=["app"]).app, ["nlp", "train"])
     assert result.exit_code == 0, result.output
     session.expire_all()
     active = session.exec(select(ModelVersion).where(ModelVersion.active)).one()

@@ -285,7 +285,7 @@ def test_photos_and_locations_attach_to_the_request(bot, session, places, with_m
 
 def test_an_urgent_request_gets_the_emergency_numbers_and_reaches_the_on_duty_worker(
         bot, session, places, with_model):
-    from admin.auth import create_user
+    from core.accounts import create_user
 
     worker = create_user(session, "duty", "duty-pass-2026", "worker", communities=["T-A"])
     worker.on_duty, worker.telegram_chat_id = True, "777"

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.slow
 def _spawn(framework: str, fake, db_url: str, tmp_path) -> subprocess.Popen:
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_API_BASE_URL": fake.base_url,
            "DATABASE_URL": db_url, "VAR_DIR": str(tmp_path / "var"), "ENVIRONMENT": "test", "LOG_LEVEL": "WARNING"}
-    return subprocess.Popen([sys.executable, "-m", "core.cli", "bot", "--framework", framework, "--poll-timeout", "1",
+    return subprocess.Popen([sys.executable, "-m", "app.cli", "bot", "--framework", framework, "--poll-timeout", "1",
                              "--outbox-interval", "0.2"], env=env, cwd=os.getcwd(),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 

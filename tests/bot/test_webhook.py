@@ -15,7 +15,7 @@ SECRET = "s3cret-token_for-webhooks"
 def webhook_client(engine, fake, monkeypatch):
     from fastapi.testclient import TestClient
 
-    from core.app import create_app
+    from app.main import create_app
     from core.settings import get_settings
 
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", fake.token)
@@ -59,7 +59,7 @@ def test_an_update_with_the_secret_is_answered_once_even_when_retried(webhook_cl
 def test_a_webhook_is_refused_while_no_secret_is_configured(engine, fake, monkeypatch):
     from fastapi.testclient import TestClient
 
-    from core.app import create_app
+    from app.main import create_app
     from core.settings import get_settings
 
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", fake.token)
@@ -82,7 +82,7 @@ def test_malformed_bodies_and_unknown_frameworks_get_clear_errors(webhook_client
 def test_the_cli_registers_the_webhook_with_the_secret(engine, fake, monkeypatch, framework):
     from typer.testing import CliRunner
 
-    from core.cli import app
+    from app.cli import app
     from core.settings import get_settings
 
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", fake.token)

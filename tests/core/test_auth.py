@@ -1,6 +1,6 @@
 from sqlmodel import select
 
-from admin.auth import create_user
+from core.accounts import create_user
 from core.models import AuditLog, Role
 from tests.factories import form_token, login
 
@@ -42,7 +42,7 @@ def test_no_open_redirect_after_login(client, session):
 
 
 def test_worker_sees_only_their_communities(client, session, places, with_model):
-    from core.intake import IntakeIn, submit
+    from intake.service import IntakeIn, submit
 
     create_user(session, "wa", "worker-pass-1", Role.worker, communities=["T-A"])
     a = submit(session, IntakeIn(text="A小区路灯坏了", place_id=places["compound_A1"].id)).request

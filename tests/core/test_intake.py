@@ -1,7 +1,7 @@
 import pytest
 from sqlmodel import select
 
-from core.intake import IntakeError, IntakeIn, submit
+from intake.service import IntakeError, IntakeIn, submit
 from core.models import (
     EventType,
     Outbox,
@@ -104,7 +104,7 @@ def test_without_any_model_requests_are_kept_unclassified(session):
 
 
 def test_urgent_request_alerts_on_duty_staff_and_acknowledges_resident(session, places, with_model):
-    from admin.auth import create_user
+    from core.accounts import create_user
 
     worker = create_user(session, "duty", "password123", Role.worker, communities=["T-A"])
     worker.on_duty, worker.telegram_chat_id = True, "555"

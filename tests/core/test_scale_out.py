@@ -28,7 +28,7 @@ def two_servers(pg_database_url, tmp_path, trained_model):
     with Session(engine) as s:
         sync_categories(s)
         register(s, trained_model)
-        from admin.auth import create_user
+        from core.accounts import create_user
 
         create_user(s, "admin", "admin-pass-1", "admin")
     engine.dispose()

@@ -4,7 +4,7 @@ import re
 
 from sqlmodel import select
 
-from admin.auth import create_user
+from core.accounts import create_user
 from core.models import Request, Role
 from tests.factories import form_token, login
 

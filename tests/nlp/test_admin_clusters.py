@@ -5,8 +5,8 @@ import re
 import pytest
 from sqlmodel import select
 
-from admin.auth import create_user
-from core.intake import IntakeIn, submit
+from core.accounts import create_user
+from intake.service import IntakeIn, submit
 from core.models import AuditLog, Cluster, Role
 from tests.factories import form_token, login
 

@@ -7,7 +7,7 @@ import shutil
 
 from typer.testing import CliRunner
 
-from core.cli import app
+from app.cli import app
 from nlp.dataset import SEED_TEST, SEED_TRAIN, read_jsonl
 
 runner = CliRunner()

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from core.intake import IntakeIn, submit
+from intake.service import IntakeIn, submit
 from core.models import Cluster, ClusterTerm, EventType, RequestEvent, Status
 from nlp import cluster as C
 
@@ -75,7 +75,7 @@ def test_split_moves_the_chosen_requests_into_a_new_cluster(session, places, wit
 
 
 def test_batch_reclustering_refines_clusters_but_keeps_what_a_worker_placed(session, places, with_model):
-    from admin.auth import create_user
+    from core.accounts import create_user
 
     worker = create_user(session, "w1", "password-123", "admin")
     a = _submit(session, "3号楼电梯又坏了，老人下不了楼", places["compound_A1"])

@@ -1,6 +1,6 @@
 import datetime as dt
 
-from core.intake import IntakeIn, submit
+from intake.service import IntakeIn, submit
 from core.models import Request, Resident
 from nlp.heat import heat_index, rank, rank_rows
 

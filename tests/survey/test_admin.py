@@ -7,7 +7,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from admin.auth import create_user
+from core.accounts import create_user
 from core.models import AuditLog, Organization, Rating, ServiceProject, Survey
 from survey.io import check_token, template_definition
 from survey.service import submit_response

@@ -29,7 +29,7 @@ def _shot(page, name: str, **kw) -> None:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """A migrated temp SQLite database with places, staff and surveys, served by uvicorn."""
-    from admin.auth import create_user
+    from core.accounts import create_user
     from core.db import make_engine
     from core.migrate import upgrade
     from core.taxonomy import sync_categories

@@ -5,7 +5,7 @@ import json
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from core.cli import app
+from app.cli import app
 from core.models import Survey, SurveyResponse
 
 
@@ -43,7 +43,7 @@ def test_links_prints_one_personal_link_per_line(engine, session):
 
 
 def test_the_demo_publishes_the_three_templates_with_answers(engine, session):
-    from core.demo import seed_demo
+    from app.demo import seed_demo
 
     seed_demo(n_requests=30, seed=3, echo=lambda _msg: None)
     surveys = session.exec(select(Survey)).all()

@@ -16,18 +16,23 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
+import admin.web
+import bot.web
+import survey.web
+from app import health
+from core.db import session_scope
+from core.security import LoginRequired
 from core.settings import get_settings
+from intake import api, form
+from nlp.registry import get_classifier
 
-STATIC = Path(__file__).resolve().parent / "static"
+STATIC = Path(__file__).resolve().parent.parent / "core" / "static"
 log = logging.getLogger(__name__)
 
 
 @asynccontextmanager
 async def lifespan(_app: FastAPI):
     """Load the active model before the first request, not during it (it takes a second or more)."""
-    from core.db import session_scope
-    from nlp.registry import get_classifier
-
     try:
         with session_scope() as session:
             clf = get_classifier(session)
@@ -40,14 +45,6 @@ async def lifespan(_app: FastAPI):
 
 
 def create_app() -> FastAPI:
-    import admin.web
-    import bot.web
-    import survey.web
-    from admin.auth import LoginRequired
-    from core.web.api import health_router
-    from core.web.api import router as api_router
-    from core.web.public import router as public_router
-
     settings = get_settings()
     logging.basicConfig(level=settings.log_level)
     app = FastAPI(title="community-needs", version="0.1.0", lifespan=lifespan,
@@ -72,7 +69,7 @@ def create_app() -> FastAPI:
         return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for router in [public_router, api_router, health_router, *admin.web.routers, *survey.web.routers,
+    for router in [form.router, api.router, health.router, *admin.web.routers, *survey.web.routers,
                    *bot.web.routers]:
         app.include_router(router)
     return app

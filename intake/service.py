@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-import unicodedata
 import uuid
 from dataclasses import dataclass
 
@@ -20,24 +19,16 @@ from sqlmodel import Session, select
 from core import notify
 from core.db import write_lock
 from core.i18n import t
-from core.models import Channel, EventType, Place, PlaceKind, Request, RequestEvent, utcnow
-from core.settings import get_settings
+from core.models import Channel, EventType, Place, Request, RequestEvent, utcnow
+from core.places import community_of
+from core.taxonomy import category_names
+from core.text import IntakeError, clean_text
+from nlp.cluster import assign
+from nlp.registry import get_classifier
 
 log = logging.getLogger(__name__)
 
 _TICKET_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud over the phone
-
-
-class IntakeError(ValueError):
-    """Input refused, with a code the channels turn into a message in the resident's language."""
-
-    def __init__(self, code: str, **params):
-        self.code = code
-        self.params = params
-        super().__init__(t("en", f"error_{code}", **params))
-
-    def message(self, lang: str) -> str:
-        return t(lang, f"error_{self.code}", **self.params)
 
 
 class IntakeIn(BaseModel):
@@ -58,41 +49,9 @@ class IntakeResult:
     created: bool
 
 
-def clean_text(text: str, limit: int | None = None) -> str:
-    """Normalise resident text; refuse what is empty, too long or not valid Unicode."""
-    limit = limit or get_settings().max_text_length
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as exc:  # lone surrogates from a broken client
-        raise IntakeError("bad_encoding") from exc
-    if "\ufffd" in text:  # a decoder already replaced bytes it could not read
-        raise IntakeError("bad_encoding")
-    text = unicodedata.normalize("NFC", text)
-    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs"))
-    text = text.strip()
-    if not text:
-        raise IntakeError("empty_text")
-    if len(text) > limit:
-        raise IntakeError("text_too_long", limit=limit)
-    return text
-
-
 def new_ticket() -> str:
     raw = "".join(secrets.choice(_TICKET_ALPHABET) for _ in range(8))
     return f"{raw[:4]}-{raw[4:]}"
-
-
-def community_of(session: Session, place_id: int | None) -> int | None:
-    """Walk up from a compound or grid to its community."""
-    seen = 0
-    while place_id is not None and seen < 5:
-        place = session.get(Place, place_id)
-        if place is None:
-            return None
-        if place.kind == PlaceKind.community:
-            return place.id
-        place_id, seen = place.parent_id, seen + 1
-    return None
 
 
 def submit(session: Session, data: IntakeIn, *, classify: bool = True) -> IntakeResult:
@@ -144,8 +103,6 @@ def _find(session: Session, channel: str, external_id: str) -> Request | None:
 
 
 def _classify(session: Session, request: Request) -> None:
-    from nlp.registry import get_classifier
-
     try:
         classifier = get_classifier(session)
         if classifier is None:
@@ -175,8 +132,6 @@ def _classify(session: Session, request: Request) -> None:
 
 def _cluster(session: Session, request: Request) -> None:
     """Join the request to a demand cluster; a failure leaves it unclustered, nothing is lost."""
-    from nlp.cluster import assign
-
     try:
         assign(session, request, commit=False)  # committed with the notification below
     except Exception:
@@ -186,8 +141,6 @@ def _cluster(session: Session, request: Request) -> None:
 
 
 def _notify(session: Session, request: Request) -> None:
-    from core.taxonomy import category_names
-
     name = category_names(session, request.language).get(request.category_code or "", "")
     notify.to_resident(session, request, t(request.language, "ack", ticket=request.ticket,
                                            category=name or t(request.language, "ticket_unclassified")),

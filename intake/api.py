@@ -6,17 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, HTTPException, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import text as sql_text
 from sqlmodel import select
 
-from core.db import get_engine
-from core.intake import IntakeError, IntakeIn, submit
+from core.deps import SessionDep
 from core.models import Channel, Place
 from core.models import Request as Req
-from core.web.deps import SessionDep
+from intake.service import IntakeError, IntakeIn, submit
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
-health_router = APIRouter(tags=["health"])
 
 
 class RequestCreate(BaseModel):
@@ -94,29 +91,3 @@ def request_status(ticket: str, session: SessionDep):
         raise HTTPException(404, detail={"code": "not_found", "message": "no such ticket"})
     return RequestStatus(ticket=r.ticket, status=r.status, category=r.category_code, urgent=r.urgent,
                          created_at=r.created_at.isoformat(), updated_at=r.updated_at.isoformat())
-
-
-@health_router.get("/healthz")
-def healthz(session: SessionDep, response: Response):
-    """Database reachable and migrated, and which model is active."""
-    from core.migrate import is_up_to_date
-    from nlp.registry import get_classifier
-
-    out: dict = {"status": "ok"}
-    try:
-        session.exec(sql_text("SELECT 1"))
-        out["database"] = {"ok": True, "backend": get_engine().dialect.name,
-                           "migrations_current": is_up_to_date(get_engine())}
-    except Exception as exc:  # report, do not crash: this is what load balancers poll
-        out["database"] = {"ok": False, "error": type(exc).__name__}
-        out["status"] = "error"
-        response.status_code = 503
-        return out
-    try:
-        clf = get_classifier(session)
-        out["model"] = {"loaded": clf is not None, "version": clf.version if clf else None}
-    except Exception as exc:
-        out["model"] = {"loaded": False, "error": type(exc).__name__}
-    if not out["model"].get("loaded") or not out["database"]["migrations_current"]:
-        out["status"] = "degraded"  # requests are still accepted, and queued for review
-    return out

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from sqlmodel import Session, select
 
 from core.db import get_engine
-from core.intake import IntakeIn, submit
 from core.migrate import upgrade
 from core.models import (
     Channel,
@@ -33,6 +32,7 @@ from core.models import (
     utcnow,
 )
 from core.taxonomy import sync_categories
+from intake.service import IntakeIn, submit
 
 STREET = ("青枫街道", "QF")
 COMMUNITIES = {
@@ -94,7 +94,7 @@ def _places(session: Session) -> dict[str, list[Place]]:
 
 
 def seed_demo(n_requests: int = 3000, seed: int = 7, echo: Callable[[str], None] = print) -> str:
-    from admin.auth import create_user
+    from core.accounts import create_user
     from nlp.registry import get_classifier
     from survey.io import publish_demo
 
@@ -158,7 +158,7 @@ def seed_demo(n_requests: int = 3000, seed: int = 7, echo: Callable[[str], None]
                 session.commit()
                 echo(f"  {i + 1} requests")
         session.commit()
-        publish_demo(session)  # the three ready surveys, open, with sample answers
+        publish_demo(session, [row["text"] for row in texts])  # the three ready surveys, open, with sample answers
         _assess_and_plan(session, street, today)  # assessments of this year's projects, next year's plan
     lines = [f"demo street {STREET[0]}: {len(COMMUNITIES)} communities, {n_requests} requests over six months",
              "demo accounts (username / password / role):"]

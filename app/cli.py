@@ -60,7 +60,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
     """Run the web app (public form, API, admin)."""
     import uvicorn
 
-    uvicorn.run("core.app:create_app", factory=True, host=host, port=port, workers=workers,
+    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers,
                 reload=reload, proxy_headers=True)
 
 
@@ -68,7 +68,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
 def demo(requests: int = typer.Option(3000, help="how many demo requests to create"),
          seed: int = typer.Option(7, help="random seed")) -> None:
     """Seed a fictional street with communities, staff, organizations and six months of requests."""
-    from core.demo import seed_demo
+    from app.demo import seed_demo
 
     summary = seed_demo(n_requests=requests, seed=seed, echo=typer.echo)
     typer.echo(summary)

@@ -1,19 +1,13 @@
-"""Staff accounts, login with throttling, sessions, CSRF tokens, roles and scopes, audit log."""
+"""Staff accounts: creating them and checking a password with throttling."""
 
 from __future__ import annotations
 
 import datetime as dt
-import hmac
-import secrets
-from typing import Annotated
 
-from fastapi import Depends, Form, HTTPException, Request
-from pwdlib import PasswordHash
 from sqlmodel import Session, func, select
 
-from core.db import get_session
+from core.audit import audit
 from core.models import (
-    AuditLog,
     LoginAttempt,
     Organization,
     Place,
@@ -23,23 +17,12 @@ from core.models import (
     StaffUser,
     utcnow,
 )
+from core.security import hash_password, verify_password
 from core.settings import get_settings
-
-SessionDep = Annotated[Session, Depends(get_session)]
-_hasher = PasswordHash.recommended()  # argon2id
-_DUMMY_HASH = _hasher.hash("timing-equaliser")
-
-
-class LoginRequired(Exception):
-    """Raised by route dependencies; the app turns it into a redirect to /login."""
 
 
 class LoginThrottled(Exception):
     pass
-
-
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
 
 
 def create_user(session: Session, username: str, password: str, role: Role | str,
@@ -90,11 +73,8 @@ def authenticate(session: Session, username: str, password: str, ip: str = "") -
     if failures >= settings.login_max_failures:
         raise LoginThrottled()
     user = session.exec(select(StaffUser).where(StaffUser.username == username)).first()
-    ok = False
-    if user is None:
-        _hasher.verify(password, _DUMMY_HASH)  # same work whether or not the name exists
-    else:
-        ok = user.is_active and _hasher.verify(password, user.password_hash)
+    ok = verify_password(password, user.password_hash if user else None)
+    ok = ok and user is not None and user.is_active
     session.add(LoginAttempt(username=username[:64], ip=ip[:64], success=ok))
     if ok:
         user.last_login_at = utcnow()
@@ -102,65 +82,3 @@ def authenticate(session: Session, username: str, password: str, ip: str = "") -
         audit(session, user, "login", ip=ip)
     session.commit()
     return user if ok else None
-
-
-# --- sessions and CSRF ----------------------------------------------------------------------------
-
-def csrf_token(request: Request) -> str:
-    token = request.session.get("csrf")
-    if not token:
-        token = secrets.token_urlsafe(32)
-        request.session["csrf"] = token
-    return token
-
-
-def check_csrf(request: Request, token: str | None) -> None:
-    expected = request.session.get("csrf")
-    if not expected or not token or not hmac.compare_digest(expected, token):
-        raise HTTPException(status_code=403, detail="CSRF token missing or invalid")
-
-
-async def csrf_protect(request: Request, csrf_token: Annotated[str | None, Form()] = None) -> None:
-    """Dependency for every form POST."""
-    check_csrf(request, csrf_token)
-
-
-def login_session(request: Request, user: StaffUser) -> None:
-    request.session.clear()  # a new session on login: no fixation
-    request.session["uid"] = user.id
-    csrf_token(request)
-
-
-def current_user(request: Request, session: SessionDep) -> StaffUser:
-    uid = request.session.get("uid")
-    user = session.get(StaffUser, uid) if uid else None
-    if user is None or not user.is_active:
-        raise LoginRequired()
-    return user
-
-
-CurrentUser = Annotated[StaffUser, Depends(current_user)]
-
-
-def require(*roles: Role):
-    def dependency(user: CurrentUser) -> StaffUser:
-        if user.role not in roles:
-            raise HTTPException(status_code=403, detail="not allowed for your role")
-        return user
-
-    return Depends(dependency)
-
-
-def community_scope(session: Session, user: StaffUser) -> list[int] | None:
-    """Communities a user may read: None means all (admin); org viewers see no raw requests."""
-    if user.role == Role.admin:
-        return None
-    if user.role == Role.worker:
-        return list(session.exec(select(StaffCommunity.place_id).where(StaffCommunity.user_id == user.id)))
-    return []
-
-
-def audit(session: Session, user: StaffUser | None, action: str, target_type: str = "",
-          target_id: object = "", ip: str = "", **detail) -> None:
-    session.add(AuditLog(actor_id=user.id if user else None, action=action, target_type=target_type,
-                         target_id=str(target_id), ip=ip[:64], detail=detail))

@@ -9,13 +9,13 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session, select
 
-from admin.auth import check_csrf
-from core.intake import IntakeError, IntakeIn, submit
+from core.deps import SessionDep
 from core.models import Channel, Place, PlaceKind
+from core.security import check_csrf
 from core.settings import get_settings
 from core.taxonomy import category_names
 from core.templating import language, render
-from core.web.deps import SessionDep
+from intake.service import IntakeError, IntakeIn, submit
 
 router = APIRouter(tags=["public"])
 

@@ -1,0 +1,1 @@
+"""The application, composed on top of core and the feature packages: the web app, the CLI, the demo."""

@@ -1,1 +1,0 @@
-"""Public web pages and the JSON API."""
