@@ -7,16 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, select
 
-from admin import charts, exports, plan
-from core.permissions import scope_ids, staff_only
-from core.audit import audit
-from core.deps import CurrentUser, SessionDep
-from core.permissions import community_scope
-from core.security import csrf_protect
+from admin import charts, decisions, exports, plan
 from admin.common import category_names, client_ip, flash, pop_flash
-from core.text import IntakeError, clean_text
+from core.audit import audit
+from core.deps import CurrentUser, FormDataDep, SessionDep
 from core.models import (
     Place,
     PlaceKind,
@@ -27,7 +23,10 @@ from core.models import (
     StaffUser,
     utcnow,
 )
+from core.permissions import community_scope, scope_ids, staff_only
+from core.security import csrf_protect
 from core.templating import language, render
+from core.text import IntakeError, clean_text
 
 router = APIRouter(tags=["admin"])
 STAGES = [RoundStage.application, RoundStage.review, RoundStage.implementation, RoundStage.evaluation]
@@ -61,16 +60,6 @@ def load_round(session: Session, user: StaffUser, round_id: int) -> PurchaseRoun
     return rnd
 
 
-def _yuan(raw: str, what: str) -> int:
-    try:
-        value = round(float(raw.replace(",", "").strip()) * 100)
-    except ValueError as exc:
-        raise ValueError(f"{what}: {raw!r} is not an amount in yuan") from exc
-    if value < 0:
-        raise ValueError(f"{what} cannot be negative")
-    return value
-
-
 def _date(raw: str | None) -> dt.date | None:
     return dt.date.fromisoformat(raw) if raw else None
 
@@ -100,7 +89,7 @@ def create_round(request: Request, session: SessionDep, user: CurrentUser,
     if place_id not in {p.id for p in plannable_places(session, user)}:
         raise HTTPException(status_code=404, detail="no such place")
     try:
-        rnd = PurchaseRound(name=clean_text(name, 120), place_id=place_id, budget_cents=_yuan(budget_yuan, "budget"),
+        rnd = PurchaseRound(name=clean_text(name, 120), place_id=place_id, budget_cents=decisions.yuan(budget_yuan, "budget"),
                             application_start=_date(application_start), review_start=_date(review_start),
                             implementation_start=_date(implementation_start),
                             evaluation_start=_date(evaluation_start), end_date=_date(end_date))
@@ -171,84 +160,30 @@ def round_xlsx(request: Request, round_id: int, session: SessionDep, user: Curre
 
 
 @router.post("/admin/rounds/{round_id}/propose", dependencies=[Depends(csrf_protect)])
-async def propose(request: Request, round_id: int, session: SessionDep, user: CurrentUser,
-                  months: Annotated[int, Query(ge=3, le=36)] = 12):
+def propose(request: Request, round_id: int, session: SessionDep, user: CurrentUser, form: FormDataDep,
+            months: Annotated[int, Query(ge=3, le=36)] = 12):
     """Rank candidates from demand with the given weights and propose a budget split."""
     rnd = load_round(session, user, round_id)
-    form = await request.form()
     try:
-        weights = plan.parse_weights({k: str(v) for k, v in form.items()})
-        months = int(form.get("months") or months)
-        top = int(form.get("top") or 6)
-        if not (3 <= months <= 36 and 1 <= top <= 16):
-            raise ValueError("months must be 3–36 and the number of services 1–16")
+        n = decisions.propose(session, user, rnd, form, ip=client_ip(request), months=months)
     except ValueError as exc:
         flash(request, str(exc), "error")
-        return RedirectResponse(f"/admin/rounds/{rnd.id}", status_code=303)
-    candidates = plan.score(plan.gather(session, user, rnd, months=months), weights)
-    plan.split_budget(candidates, rnd.budget_cents, top=top)
-    kept = {i.category_code: i for i in session.exec(select(RoundItem).where(RoundItem.round_id == rnd.id))}
-    session.exec(delete(RoundItem).where(RoundItem.round_id == rnd.id))
-    for c in candidates:
-        old = kept.get(c.category_code)
-        session.add(RoundItem(round_id=rnd.id, category_code=c.category_code, place_id=rnd.place_id,
-                              score=round(c.score, 4), evidence=c.evidence(weights, months, top),
-                              proposed_cents=c.proposed_cents,
-                              decided_cents=old.decided_cents if old else None,
-                              decision_reason=old.decision_reason if old else "",
-                              decided_by_id=old.decided_by_id if old else None,
-                              decided_at=old.decided_at if old else None))
-    audit(session, user, "round.propose", "round", rnd.id, ip=client_ip(request), weights=weights, months=months,
-          top=top, candidates=len(candidates))
-    session.commit()
-    flash(request, f"{len(candidates)} candidate services ranked")
+    else:
+        flash(request, f"{n} candidate services ranked")
     return RedirectResponse(f"/admin/rounds/{rnd.id}", status_code=303)
 
 
 @router.post("/admin/rounds/{round_id}/decide", dependencies=[Depends(csrf_protect)])
-async def decide(request: Request, round_id: int, session: SessionDep, user: CurrentUser):
+def decide(request: Request, round_id: int, session: SessionDep, user: CurrentUser, form: FormDataDep):
     """Record the amounts decided per line, why they differ from the proposal, and a note for the round."""
     rnd = load_round(session, user, round_id)
-    form = await request.form()
-    items = {i.id: i for i in session.exec(select(RoundItem).where(RoundItem.round_id == rnd.id))}
-    changes = []
     try:
-        for item in items.values():
-            raw = str(form.get(f"decided_{item.id}", "")).strip()
-            reason = str(form.get(f"reason_{item.id}", "")).strip()[:500]
-            if raw == "":
-                continue
-            cents = _yuan(raw, plan_name(item))
-            if cents != item.proposed_cents and not reason:
-                raise ValueError(f"{plan_name(item)}: say why the amount differs from the proposal")
-            if cents != item.decided_cents or reason != item.decision_reason:
-                changes.append((item, cents, reason))
-        total = sum(i.decided_cents or 0 for i in items.values() if i not in [c[0] for c in changes])
-        total += sum(c[1] for c in changes)
-        if total > rnd.budget_cents:
-            raise ValueError(f"decided {total / 100:,.0f} yuan exceeds the budget of {rnd.budget_cents / 100:,.0f}")
+        n = decisions.decide(session, user, rnd, form, ip=client_ip(request))
     except ValueError as exc:
         flash(request, str(exc), "error")
-        return RedirectResponse(f"/admin/rounds/{rnd.id}", status_code=303)
-    for item, cents, reason in changes:
-        audit(session, user, "round.decide", "round_item", item.id, ip=client_ip(request),
-              category=item.category_code, proposed=item.proposed_cents, before=item.decided_cents, decided=cents,
-              reason=reason)
-        item.decided_cents, item.decision_reason = cents, reason
-        item.decided_by_id, item.decided_at = user.id, utcnow()
-        session.add(item)
-    note = str(form.get("decision_note", "")).strip()[:2000]
-    if note != rnd.decision_note:
-        rnd.decision_note = note
-        session.add(rnd)
-        audit(session, user, "round.note", "round", rnd.id, ip=client_ip(request), note=note)
-    session.commit()
-    flash(request, f"{len(changes)} decision(s) recorded")
+    else:
+        flash(request, f"{n} decision(s) recorded")
     return RedirectResponse(f"/admin/rounds/{rnd.id}", status_code=303)
-
-
-def plan_name(item: RoundItem) -> str:
-    return item.category_code
 
 
 @router.post("/admin/rounds/{round_id}/stage", dependencies=[Depends(csrf_protect)])

@@ -3,20 +3,13 @@ and workers' assessments."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session, or_, select
 
-from admin import charts, scorecard
-from core.permissions import scope_ids, staff_only
-from core.audit import audit
-from core.deps import CurrentUser, SessionDep
-from core.permissions import community_scope
-from core.security import csrf_protect
+from admin import charts, project_records, scorecard
 from admin.common import category_names, client_ip, flash, pop_flash
-from core.text import IntakeError, clean_text
+from core.deps import CurrentUser, FormDataDep, SessionDep
 from core.models import (
     Organization,
     Place,
@@ -28,6 +21,8 @@ from core.models import (
     ServiceProject,
     StaffUser,
 )
+from core.permissions import community_scope, scope_ids, staff_only
+from core.security import csrf_protect
 from core.templating import language, render
 
 router = APIRouter(tags=["admin"])
@@ -57,22 +52,6 @@ def load_project(session: Session, user: StaffUser, project_id: int) -> ServiceP
     return project
 
 
-def parse_targets(raw: str) -> dict[str, float]:
-    """Lines of `name = number`, e.g. `每周送餐份数 = 120`."""
-    out = {}
-    for line in raw.splitlines():
-        if not line.strip():
-            continue
-        name, sep, value = line.rpartition("=")
-        if not sep or not name.strip():
-            raise ValueError(f"target {line.strip()!r}: write it as name = number")
-        try:
-            out[name.strip()[:60]] = float(value)
-        except ValueError as exc:
-            raise ValueError(f"target {name.strip()!r}: {value.strip()!r} is not a number") from exc
-    return out
-
-
 @router.get("/admin/projects")
 def projects(request: Request, session: SessionDep, user: CurrentUser):
     """Service projects with their scorecards."""
@@ -90,42 +69,16 @@ def projects(request: Request, session: SessionDep, user: CurrentUser):
 
 
 @router.post("/admin/projects", dependencies=[Depends(csrf_protect)])
-async def create_project(request: Request, session: SessionDep, user: CurrentUser):
+def create_project(request: Request, session: SessionDep, user: CurrentUser, form: FormDataDep):
     """Record a service project bought from an organization (admins)."""
     staff_only(user)
     if user.role != "admin":
         raise HTTPException(status_code=403, detail="only admins record projects")
-    form = await request.form()
     try:
-        name = clean_text(str(form.get("name", "")), 160)
-        org_name = clean_text(str(form.get("organization", "")), 120)
-        category = str(form.get("category_code") or "") or None
-        budget = round(float(str(form.get("budget_yuan") or "0")) * 100)
-        start = dt.date.fromisoformat(str(form["period_start"])) if form.get("period_start") else None
-        end = dt.date.fromisoformat(str(form["period_end"])) if form.get("period_end") else None
-        if start and end and end < start:
-            raise ValueError("the period ends before it starts")
-        stage = RoundStage(str(form.get("stage") or RoundStage.application))
-        targets = parse_targets(str(form.get("targets", "")))
-        round_id = int(form["round_id"]) if form.get("round_id") else None
-        place_ids = [int(v) for v in form.getlist("place_ids")]
-    except (ValueError, IntakeError, KeyError) as exc:
+        project = project_records.create(session, user, form, ip=client_ip(request))
+    except ValueError as exc:
         flash(request, str(exc), "error")
         return RedirectResponse("/admin/projects", status_code=303)
-    org = session.exec(select(Organization).where(Organization.name == org_name)).first()
-    if org is None:
-        org = Organization(name=org_name)
-        session.add(org)
-        session.flush()
-    project = ServiceProject(name=name, organization_id=org.id, category_code=category, budget_cents=budget,
-                             period_start=start, period_end=end, stage=stage, targets=targets, round_id=round_id)
-    session.add(project)
-    session.flush()
-    for pid in place_ids:
-        session.add(ProjectPlace(project_id=project.id, place_id=pid))
-    audit(session, user, "project.create", "project", project.id, ip=client_ip(request), name=name,
-          organization=org.name)
-    session.commit()
     return RedirectResponse(f"/admin/projects/{project.id}", status_code=303)
 
 
@@ -157,27 +110,13 @@ def project_page(request: Request, project_id: int, session: SessionDep, user: C
 
 
 @router.post("/admin/projects/{project_id}/assess", dependencies=[Depends(csrf_protect)])
-async def assess(request: Request, project_id: int, session: SessionDep, user: CurrentUser):
+def assess(request: Request, project_id: int, session: SessionDep, user: CurrentUser, form: FormDataDep):
     """A worker's assessment: a 1–5 score, what the targets stand at, and a note."""
     project = load_project(session, user, project_id)
-    form = await request.form()
     try:
-        score = int(str(form.get("score", "")))
-        if not 1 <= score <= 5:
-            raise ValueError("the score must be between 1 and 5")
-        achieved = {}
-        for name in project.targets or {}:
-            raw = str(form.get(f"achieved_{name}", "")).strip()
-            if raw:
-                achieved[name] = float(raw)
-        note = str(form.get("note", "")).strip()[:2000]
+        project_records.assess(session, user, project, form, ip=client_ip(request))
     except ValueError as exc:
         flash(request, f"assessment: {exc}", "error")
-        return RedirectResponse(f"/admin/projects/{project.id}", status_code=303)
-    session.add(ProjectAssessment(project_id=project.id, assessor_id=user.id, score=score, achieved=achieved,
-                                  note=note))
-    audit(session, user, "project.assess", "project", project.id, ip=client_ip(request), score=score,
-          achieved=achieved)
-    session.commit()
-    flash(request, "assessment recorded")
+    else:
+        flash(request, "assessment recorded")
     return RedirectResponse(f"/admin/projects/{project.id}", status_code=303)

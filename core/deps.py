@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from sqlmodel import Session
+from starlette.datastructures import FormData
 
 from core.db import get_session
 from core.models import Role, StaffUser
@@ -23,6 +24,17 @@ def current_user(request: Request, session: SessionDep) -> StaffUser:
 
 
 CurrentUser = Annotated[StaffUser, Depends(current_user)]
+
+
+async def form_data(request: Request) -> FormData:
+    """The whole submitted form, for pages whose fields are named by data (one per plan line...).
+
+    Parsing is awaited here so that the route itself can be a plain `def` that runs in the
+    thread pool: database work in an `async def` route would stall every other request."""
+    return await request.form()
+
+
+FormDataDep = Annotated[FormData, Depends(form_data)]
 
 
 def require(*roles: Role):

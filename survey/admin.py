@@ -11,13 +11,12 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Reques
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session, func, select
-from starlette.concurrency import run_in_threadpool
 
 from core.audit import audit
-from core.deps import require, SessionDep
+from core.deps import SessionDep, require
+from core.models import Place, PlaceKind, Role, ServiceProject, StaffUser, Survey, SurveyResponse
 from core.permissions import community_scope, scope_ids
 from core.security import csrf_protect
-from core.models import Place, PlaceKind, Role, ServiceProject, StaffUser, Survey, SurveyResponse
 from core.templating import language, render
 from survey import results as res
 from survey.io import (
@@ -244,14 +243,10 @@ def set_status(survey_id: int, request: Request, session: SessionDep, user: Staf
 
 
 @router.post("/import", dependencies=[Depends(csrf_protect)])
-async def import_survey(request: Request, session: SessionDep, user: Staff,
-                        file: Annotated[UploadFile, File(description="a survey definition (.json)")]):
+def import_survey(request: Request, session: SessionDep, user: Staff,
+                  file: Annotated[UploadFile, File(description="a survey definition (.json)")]):
     """Create a draft survey from a definition file."""
-    data = await file.read(MAX_IMPORT_BYTES + 1)
-    return await run_in_threadpool(_import, request, session, user, data)
-
-
-def _import(request: Request, session: Session, user: StaffUser, data: bytes):
+    data = file.file.read(MAX_IMPORT_BYTES + 1)
     lang = language(request)
     try:
         if len(data) > MAX_IMPORT_BYTES:

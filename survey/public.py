@@ -17,14 +17,13 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlmodel import Session, select
-from starlette.concurrency import run_in_threadpool
 
-from core.security import check_csrf
+from core.deps import FormDataDep, SessionDep
 from core.i18n import register, t
 from core.models import Channel, Place, PlaceKind, Survey, SurveyResponse
+from core.security import check_csrf
 from core.settings import get_settings
 from core.templating import language, render
-from core.deps import SessionDep
 from survey.io import check_token, client_hash
 from survey.schema import OTHER, QUESTION_TYPES, check_questions
 from survey.service import SurveyError, requests_of, state, submit_response
@@ -238,14 +237,8 @@ def survey_form(slug: str, request: Request, session: SessionDep,
 
 
 @router.post("/s/{slug}")
-async def survey_submit(slug: str, request: Request, session: SessionDep):
+def survey_submit(slug: str, request: Request, session: SessionDep, form: FormDataDep):
     """Validate and store the answers; on errors show the form again with every answer kept."""
-    form = await request.form()
-    # the database work runs in the thread pool: blocking calls here would stall the event loop
-    return await run_in_threadpool(_submit, slug, request, session, form)
-
-
-def _submit(slug: str, request: Request, session: Session, form):
     survey = _get_survey(session, slug)
     lang = language(request)
     nonce = str(form.get("nonce") or "")[:64]
