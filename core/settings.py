@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     secret_key: str = Field("", description="signs sessions and CSRF tokens; generated into var/ if unset")
     model_path: Path | None = Field(None, description="force a model directory instead of the active version")
     log_level: str = "INFO"
+    time_zone: str = Field("Asia/Shanghai", description="IANA time zone people read times in (core/localtime.py)")
 
     telegram_bot_token: str = ""
     telegram_api_base_url: str = "https://api.telegram.org"
@@ -37,6 +38,17 @@ class Settings(BaseSettings):
     @classmethod
     def _absolute(cls, value: Path) -> Path:
         return value.expanduser().resolve()
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo
+
+        try:
+            ZoneInfo(value)
+        except (ValueError, KeyError) as exc:  # ZoneInfoNotFoundError is a KeyError
+            raise ValueError(f"TIME_ZONE {value!r} is not a time zone name such as Asia/Shanghai") from exc
+        return value
 
     def model_post_init(self, _context: object) -> None:
         self.var_dir.mkdir(parents=True, exist_ok=True)

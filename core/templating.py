@@ -9,6 +9,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, FileSystemLoader, select_autoescape
 
 from core.i18n import normalize_language, t
+from core.localtime import format_local
 from core.security import csrf_token
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -17,6 +18,8 @@ TEMPLATE_DIRS = [ROOT / pkg / "templates" for pkg in ("core", "admin", "survey",
 templates = Jinja2Templates(directory=str(ROOT / "core" / "templates"))
 templates.env.loader = ChoiceLoader([FileSystemLoader(str(d)) for d in TEMPLATE_DIRS if d.exists()])
 templates.env.autoescape = select_autoescape(default=True, default_for_string=True)
+# `{{ r.created_at|local }}`: stored UTC shown in the street's time zone (core/localtime.py)
+templates.env.filters["local"] = format_local
 
 
 def language(request: Request) -> str:
