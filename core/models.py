@@ -68,6 +68,7 @@ class Channel(StrEnum):
     survey = "survey"
     import_ = "import"
     staff = "staff"  # entered by a worker on a resident's behalf (phone call, visit)
+    open311 = "open311"  # another system, through the Open311 GeoReport v2 API (open311/)
 
 
 class Kind(StrEnum):
@@ -139,6 +140,9 @@ class Place(SQLModel, table=True):
     parent_id: int | None = Field(default=None, foreign_key="place.id", index=True)
     # Households served, for "per 1,000 households" figures in planning.
     households: int | None = None
+    # WGS-84, where known: Open311 clients report by coordinates (open311/places.py)
+    latitude: float | None = None
+    longitude: float | None = None
     created_at: dt.datetime = _ts()
 
 
@@ -153,6 +157,8 @@ class Category(SQLModel, table=True):
     active: bool = True
     updated_at: dt.datetime = _ts()
     updated_by_id: int | None = Field(default=None, foreign_key="staffuser.id")
+    # questions asked with this category, as Open311 service attributes (open311/services.py)
+    attributes: list = Field(default_factory=list, sa_type=JSON)
 
 
 # --- residents ----------------------------------------------------------------------------------
@@ -526,3 +532,16 @@ class LoginAttempt(SQLModel, table=True):
     ip: str = Field(default="", max_length=64)
     success: bool = False
     created_at: dt.datetime = _ts(index=True)
+
+
+class ApiKey(SQLModel, table=True):
+    """A client application's key for the Open311 API (open311/keys.py); only its SHA-256 is kept."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=80, unique=True)
+    key_hash: str = Field(max_length=64, unique=True)
+    prefix: str = Field(max_length=16)  # the key's first characters, to tell keys apart on screen
+    created_by_id: int | None = Field(default=None, foreign_key="staffuser.id")
+    created_at: dt.datetime = _ts()
+    revoked_at: dt.datetime | None = _opt_ts()
+    last_used_at: dt.datetime | None = _opt_ts()

@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_lock_minutes: int = 15
     survey_rate_limit: int = Field(60, description="survey submissions per client address per 10 minutes")
+    open311_rate_limit: int = Field(60, description="Open311 requests filed per API key per minute; 0 = off")
+    open311_jurisdiction_id: str = Field("", description="Open311 jurisdiction_id; default: the street's code")
 
     @field_validator("var_dir")
     @classmethod
