@@ -1,8 +1,12 @@
 """Remove personal data (names, phone and ID numbers, room numbers, emails) where it is not needed.
 
 Names are found two ways: a common surname followed by a form of address (王阿姨, 李师傅, 老张),
-and jieba's part-of-speech tagger (person names, `nr`) confirmed by a common surname, which keeps
-ordinary words such as 阿姨 or 老人 untouched.
+and a part-of-speech tagger (person names, `nr`) confirmed by a common surname, which keeps
+ordinary words such as 阿姨 or 老人 untouched. The tagger is rjieba's (jieba's dictionary and tags in
+Rust): jieba's own `posseg` is pure Python, 8.7 ms per seed message on average (26 ms for a short
+text cold), more than the rest of the intake path together; rjieba's takes 0.12 ms. Over the 3,072
+seed messages the two disagree on 136, nearly all of them `posseg` taking 谢谢 (谢 is a surname),
+白修 or 马虎 for names, which the two-character rule below now refuses.
 """
 
 from __future__ import annotations
@@ -43,14 +47,21 @@ def _has_surname(word: str) -> bool:
     return word.startswith(_COMPOUND_SURNAMES) or (word[:1] in _SURNAMES and 2 <= len(word) <= 4)
 
 
-def _tagged_names(text: str) -> str:
-    import jieba
-    import jieba.posseg
+# A two-character "name" is believed only after a word that introduces a person (我叫张伟, 联系王芳):
+# on its own it is as often a surname-like first character plus a word (谢谢, 白修, 马虎).
+_INTRODUCERS = set("叫是找问请给让和跟与") | {"联系", "志愿者", "社工", "居民", "业主", "邻居", "姓名"}
 
-    jieba.setLogLevel(60)
+
+def _tagged_names(text: str) -> str:
+    import rjieba
+
+    tokens = rjieba.tag(text)
     out = []
-    for word, flag in jieba.posseg.lcut(text):
-        out.append("[姓名]" if flag in ("nr", "nrfg") and _has_surname(word) else word)
+    for i, (word, flag) in enumerate(tokens):
+        before = tokens[i - 1][0] if i else ""
+        name = flag in ("nr", "nrfg") and _has_surname(word) and (
+            len(word) >= 3 or before in _INTRODUCERS or before[-1:] in _INTRODUCERS)
+        out.append("[姓名]" if name else word)
     return "".join(out)
 
 
