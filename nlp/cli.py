@@ -3,7 +3,7 @@
 Stable contracts (JSON Lines on stdin and stdout, one output line per input line):
 
     needs nlp predict  < {"text": ...}          -> {"category", "kind", "urgent", "confidence", "needs_review"}
-    needs nlp cluster  < {"id": ..., "text": ...} -> {"id", "cluster"}
+    needs nlp cluster  < {"id": ..., "text": ...[, "place", "category"]} -> {"id", "cluster"}
     needs nlp evaluate --dataset F --text-col C [--text-col C2] --label-col L --folds 5
                                                  -> last line `macro_f1=0.xxxx accuracy=0.xxxx`
 """
@@ -182,13 +182,25 @@ def predict(
 
 
 @nlp_app.command("cluster")
-def cluster(threshold: float | None = typer.Option(None, "--threshold", help="cosine similarity to join")) -> None:
-    """JSON Lines with `id` and `text` (optional `place`) on stdin -> {"id", "cluster"} per input line.
+def cluster(threshold: float | None = typer.Option(None, "--threshold", help="similarity to join"),
+            places: Path | None = typer.Option(None, "--places", help="places table (.csv: code, name, kind, "
+                                               "parent, aliases separated by |) to resolve `place` and find "
+                                               "place names in the text")) -> None:
+    """JSON Lines with `id` and `text` (optional `place`, `category`) on stdin -> {"id", "cluster"} per input line.
 
-    Input order is taken as time order; requests with different `place` never share a cluster.
+    Input order is taken as time order; requests with different places never share a cluster.
+    With a places table, a request whose place is neither given nor named in its text stays alone.
     """
-    from nlp.cluster import THRESHOLD, cluster_texts
+    from nlp.benchmark import read_places
+    from nlp.cluster import PlaceTable, cluster_texts
 
+    table = None
+    if places is not None:
+        try:
+            table = PlaceTable.from_rows(read_places(places))
+        except (OSError, KeyError, ValueError) as exc:
+            typer.echo(f"error: cannot read the places table {places}: {exc}", err=True)
+            raise typer.Exit(2) from exc
     rows, bad = [], []
     for n, obj, err in _read_jsonl_stdin(("text",)):
         if obj is not None and "id" not in obj:
@@ -196,13 +208,51 @@ def cluster(threshold: float | None = typer.Option(None, "--threshold", help="co
         rows.append((obj, err))
         bad += [err] if err else []
     good = [obj for obj, _ in rows if obj is not None]
-    labels = iter(cluster_texts([o["text"] for o in good], [o.get("place") for o in good],
-                                threshold=threshold or THRESHOLD))
+    labels = iter(cluster_texts([o["text"] for o in good], [_label(o.get("place")) for o in good],
+                                threshold=threshold, table=table,
+                                categories=[_label(o.get("category")) for o in good]))
     for obj, err in rows:
         line = {"error": err} if obj is None else {"id": obj["id"], "cluster": next(labels)}
         sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
     if bad:
         typer.echo(f"{len(bad)} input line(s) could not be read", err=True)
+
+
+def _label(value) -> str | None:
+    """An optional field as a plain label (a place may come as a number)."""
+    return None if value is None or isinstance(value, dict | list) else str(value)
+
+
+@nlp_app.command("benchmark")
+def benchmark(
+    split: list[str] = typer.Option(["val", "test"], "--split", help="val or test (repeat for both)"),
+    model: Path | None = typer.Option(None, "--model", help="model directory (default: the active model; "
+                                      "without one, clusters only)"),
+) -> None:
+    """Category, kind, urgency and cluster figures on the independent evaluation splits (nlp/data/eval)."""
+    from nlp import benchmark as bm
+    from nlp.model import Classifier
+
+    bad = [s for s in split if s not in bm.SPLITS]
+    if bad:
+        typer.echo(f"error: unknown split {bad[0]!r}: one of {', '.join(bm.SPLITS)}", err=True)
+        raise typer.Exit(2)
+    clf = Classifier(model) if model is not None else None
+    if clf is None:
+        try:
+            from core.db import session_scope
+            from nlp.registry import get_classifier
+
+            with session_scope() as session:
+                clf = get_classifier(session)
+        except Exception as exc:  # no database yet: clusters can still be scored
+            typer.echo(f"no active model ({exc.__class__.__name__}): clusters only", err=True)
+    results = [bm.run(s, clf) for s in split]
+    if clf is not None:
+        typer.echo(f"model {clf.version}")
+    typer.echo(bm.table(results))
+    for r in results:
+        typer.echo(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in r.items()}))
 
 
 @nlp_app.command("recluster")

@@ -1,14 +1,27 @@
-"""Demand clusters: requests about the same concrete issue in the same place.
+"""Demand clusters: requests about one concrete issue in one place.
 
-A request is a sparse vector of TF-IDF weighted content words plus building marks ("3栋"),
-keeping its strongest terms. A cluster is the normalised sum of its members' vectors (its
-centroid), truncated to its strongest terms. A request joins the most similar open cluster of
-its own place (community) when the cosine similarity reaches THRESHOLD, else it starts one.
+A request's **signature** is what clustering knows about it:
 
-Online (on intake) the open clusters' terms live in the ClusterTerm table, an inverted index
-keyed by (scope, term): one indexed lookup per request, whatever the number of open requests.
-The batch pass (`needs nlp recluster`, `needs nlp cluster`) runs the same assignment in memory,
-then reassigns every request to its best centroid once the centroids have settled.
+- its **scope**, the most precise place known: a compound named in the text (names and aliases
+  from the places table), else the place the form or chat gave (compound, else community);
+  a request with no place at all joins nothing (it cannot be about "one place");
+- its **marks**: building, unit and gate (3栋, 2单元, 北门), which must not contradict a cluster's;
+- a unit **vector** of concepts from the lexicon (nlp/concepts.py: 道闸 / 抬杆 / barrier are one
+  concept; objects weigh more than problems) and a few TF-IDF content words, generic words
+  (社区, 小区, 孩子, 请问) and place names left out;
+- its **category**, when the classifier gave one.
+
+A cluster keeps the *sums* of its members' vectors and counts of their marks, objects and
+categories. A request joins the open cluster of its scope whose **mean vector** it is most
+similar to (dot product, adjusted for category and marks) when that reaches THRESHOLD, and only
+if neither its objects (an elevator is not a barrier) nor its buildings contradict the
+cluster's. The mean of a cluster whose members drift apart shrinks, so a catch-all cluster
+stops attracting requests; the batch pass also takes out members no longer similar to the rest.
+
+Online (on intake) the sums live in ClusterTerm, an inverted index keyed by (scope, term): one
+indexed lookup finds the candidates, a second reads their concepts and marks, one upsert adds
+the request. The cost follows the request's terms and its compound's open clusters, not the
+number of open requests. Scoring: nlp/benchmark.py (`needs nlp benchmark`), docs/nlp.md.
 """
 
 from __future__ import annotations
@@ -16,95 +29,496 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections import defaultdict
+import time
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
-from nlp.keywords import place_marks, weights
+from nlp.concepts import fold, lexicon
+from nlp.keywords import content_words, idf_table, place_marks
 
 log = logging.getLogger(__name__)
 
-K_REQUEST = 16  # content terms kept per request
-K_CLUSTER = 24  # content terms kept per cluster centroid
-THRESHOLD = 0.15  # chosen on nlp/data/cluster_eval.jsonl (docs/nlp.md)
+# Term prefixes sort below digits and letters, so one range condition reads a cluster's concepts,
+# marks and categories without its words.
+CONCEPT, MARK, CATEGORY = "!", "$", "#"
+ANY_MARK = MARK + "*"  # members naming any building (per family: "$*栋")
+
+W_CONCEPT = {"object": 1.0, "minor": 0.5, "problem": 0.35, "place": 0.35}  # by kind of concept
+W_WORDS = 0.6  # the content words together, against a concept part of norm 1
+K_WORDS = 8  # content words kept per request
+THRESHOLD = 0.35  # chosen on nlp/data/eval/val.jsonl (docs/nlp.md); never on the test split
+CATEGORY_WEIGHT = 0.1  # + when the cluster's members share the request's category, − when none does
+MARK_BONUS = 0.1  # the same building or gate
+MARK_NAMED_SHARE = 0.5  # a cluster names a building when at least this share of its members do...
+MARK_SAME_SHARE = 0.25  # ...and a request naming another building (below this share) is refused
+OBJECT_MEAN = 0.2  # objects whose mean weight reaches this (about a third of the members) are what a cluster is about
+CANDIDATES = 8
 REFINE_PASSES = 2
-# Building marks ("3栋") are not content: the same mark adds a little, different marks (both
-# texts naming a building, none in common) take a lot away, so "3栋电梯坏了" and "5栋电梯坏了"
-# stay apart while a shared building alone never makes two issues one.
-MARK = "@"
-MARK_BONUS = 0.20
-MARK_PENALTY = 0.30
-MARK_SHARE = 0.25  # a cluster names a building when at least this share of its members do
-CANDIDATES = 10  # best content matches checked for building marks
 
 Vector = dict[str, float]
 
 
-def _top(vec: dict[str, float], k: int) -> Vector:
-    items = sorted(vec.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
-    norm = math.sqrt(sum(w * w for _, w in items)) or 1.0
-    return {t: w / norm for t, w in items}
+# --- places ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PlaceInfo:
+    key: object  # the Place id in the database, the code in a places file
+    kind: str
+    community: object | None  # key of its community (itself for a community)
 
 
-def vector(text: str, idf=None) -> Vector:
-    """Normalised TF-IDF content terms plus building marks (weight 1) of one request."""
-    vec = _top(weights(text, idf=idf), K_REQUEST)
-    for mark in place_marks(text):
-        vec[MARK + mark] = 1.0
-    return vec
+class PlaceTable:
+    """Places and the names residents use for them: resolves a request's place and finds names in text."""
 
+    def __init__(self, places: Sequence[PlaceInfo], names: Sequence[tuple[str, object]]):
+        self.places = {p.key: p for p in places}
+        self._names: dict[str, dict[str, set[object]]] = defaultdict(dict)  # first char -> name -> keys
+        for name, key in names:
+            name = fold(name).strip()
+            if len(name) >= 2:
+                self._names[name[0]].setdefault(name, set()).add(key)
 
-def marks(vec: Vector) -> set[str]:
-    return {t for t in vec if t.startswith(MARK)}
+    @classmethod
+    def from_rows(cls, rows: Iterable[dict]) -> PlaceTable:
+        """From a places file: code, name, kind, parent (a code), aliases (separated by |)."""
+        rows = list(rows)
+        parent = {r["code"]: (r.get("parent") or None) for r in rows}
+        kind = {r["code"]: r.get("kind", "") for r in rows}
 
+        def community(code):
+            for _ in range(5):
+                if code is None or kind.get(code) == "community":
+                    return code
+                code = parent.get(code)
+            return None
 
-def adjust(content: float, request_marks: set[str], cluster_marks: set[str]) -> float:
-    if request_marks and cluster_marks:
-        return content + (MARK_BONUS if request_marks & cluster_marks else -MARK_PENALTY)
-    return content
+        places = [PlaceInfo(r["code"], kind[r["code"]], community(r["code"])) for r in rows]
+        names = [(n, r["code"]) for r in rows for n in [r.get("name", ""), *_aliases(r.get("aliases"))]]
+        return cls(places, names)
 
+    @classmethod
+    def from_session(cls, session) -> PlaceTable:
+        """Every place of the database (read again when places are added; aliases used if the table has them)."""
+        from sqlalchemy import func
+        from sqlmodel import select
 
-def cosine(a: Vector, b: Vector) -> float:
-    """Content cosine similarity adjusted for building marks."""
-    if len(a) > len(b):
-        a, b = b, a
-    content = sum(w * b.get(t, 0.0) for t, w in a.items() if not t.startswith(MARK))
-    return adjust(content, marks(a), marks(b))
+        from core.models import Place
 
+        stamp = tuple(session.exec(select(func.count(Place.id), func.max(Place.id))).one())
+        key = (str(session.get_bind().url), stamp)
+        cached = _TABLES.get(key)
+        if cached is not None and time.monotonic() - cached[0] < TABLE_TTL:
+            return cached[1]
+        aliases = getattr(Place, "aliases", None)  # a column that may be added later
+        columns = [Place.id, Place.kind, Place.name, Place.parent_id] + ([aliases] if aliases is not None else [])
+        rows = [tuple(r) + (None,) * (5 - len(r)) for r in session.exec(select(*columns))]
+        parents = {r[0]: (r[1], r[3]) for r in rows}
 
-def centroid_of(vectors: Sequence[Vector]) -> Vector:
-    acc: dict[str, float] = defaultdict(float)
-    seen: dict[str, int] = defaultdict(int)
-    for v in vectors:
-        for t, w in v.items():
-            if t.startswith(MARK):
-                seen[t] += 1
+        def community(pid):
+            for _ in range(5):
+                if pid not in parents:
+                    return None
+                kind, parent = parents[pid]
+                if kind == "community":
+                    return pid
+                pid = parent
+            return None
+
+        places = [PlaceInfo(r[0], r[1], community(r[0])) for r in rows]
+        names = [(n, r[0]) for r in rows for n in [r[2], *_aliases(r[4])]]
+        table = cls(places, names)
+        _TABLES.clear()
+        _TABLES[key] = (time.monotonic(), table)
+        return table
+
+    def kind(self, key: object) -> str | None:
+        p = self.places.get(key)
+        return p.kind if p else None
+
+    def find(self, folded: str) -> list[tuple[int, int, set[object]]]:
+        """(start, end, place keys) of every place name in a folded text, longest name first at each position."""
+        out, i, n = [], 0, len(folded)
+        while i < n:
+            best = None
+            for name, keys in self._names.get(folded[i], {}).items():
+                if (best is None or len(name) > len(best[0])) and folded.startswith(name, i):
+                    best = (name, keys)
+            if best:
+                out.append((i, i + len(best[0]), best[1]))
+                i += len(best[0])
             else:
-                acc[t] += w
-    out = _top(acc, K_CLUSTER) if acc else {}
-    n = max(len(vectors), 1)
-    out.update({t: c / n for t, c in seen.items() if c / n >= MARK_SHARE})
+                i += 1
+        return out
+
+    def resolve(self, place: object, folded: str) -> tuple[object | None, object | None, list[tuple[int, int]]]:
+        """(scope, community, spans of place names) for a request with this place and text.
+
+        The scope is a compound named in the text (of the request's own community), else the
+        compound given, else a community named or given; a place the table does not know is its
+        own scope; no place at all is None.
+        """
+        given = self.places.get(place)
+        community = given.community if given else None
+        found = self.find(folded)
+        spans = [(a, b) for a, b, _ in found]
+        compounds, communities = [], []
+        for _, _, keys in found:
+            for k in keys:
+                p = self.places[k]
+                if community is not None and p.community != community:
+                    continue  # a name of another community's compound: not where this resident lives
+                (communities if p.kind == "community" else compounds if p.kind != "street" else []).append(p)
+        if len({p.key for p in compounds}) == 1:
+            return compounds[0].key, compounds[0].community, spans
+        if given is not None and given.kind not in ("community", "street"):
+            return given.key, community, spans
+        if given is None and len({p.key for p in communities}) == 1:
+            return communities[0].key, communities[0].key, spans
+        if given is not None and given.kind == "community":
+            return given.key, community, spans
+        return (place if place not in (None, "") else None), community, spans
+
+
+TABLE_TTL = 300.0  # seconds: a renamed place or a new alias is seen within five minutes
+_TABLES: dict[tuple, tuple[float, PlaceTable]] = {}
+
+
+def _aliases(value) -> list[str]:
+    if not value:
+        return []
+    if isinstance(value, str):
+        return [a.strip() for a in re.split(r"[|,;，；、\n]", value) if a.strip()]
+    return [str(a).strip() for a in value if str(a).strip()]
+
+
+# --- one request ----------------------------------------------------------------------------------
+
+@dataclass
+class Signature:
+    scope: object | None
+    vector: Vector
+    objects: frozenset[str]
+    marks: frozenset[str]  # "栋:3", "单元:2", "门:北"
+    category: str | None = None
+    community: object | None = None
+    precise: bool = True  # the scope is a compound, not a whole community
+
+
+_GATE = re.compile(r"([东南西北正后])(?:大)?门(?!口)|\b(north|south|east|west|main|back) gate")
+_GATE_EN = {"north": "北", "south": "南", "east": "东", "west": "西", "main": "正", "back": "后"}
+_BUILDING_EN = re.compile(r"\b(?:building|block|bldg\.?)\s*(?:no\.?\s*)?(\d{1,3})\b")
+
+
+def marks_of(folded: str) -> frozenset[str]:
+    """Building, unit and gate marks of a folded text."""
+    out = set()
+    for mark in place_marks(folded):
+        m = re.match(r"(\d+)(\D+)", mark)
+        if m:
+            out.add(f"{m.group(2)}:{m.group(1)}")
+    out.update(f"栋:{int(n)}" for n in _BUILDING_EN.findall(folded))
+    for zh, en in _GATE.findall(folded):
+        out.add(f"门:{zh or _GATE_EN[en]}")
+    return frozenset(out)
+
+
+def signature(text: str, place: object = None, category: str | None = None, places: PlaceTable | None = None,
+              idf=None) -> Signature:
+    """What clustering knows about one request."""
+    lex = lexicon()
+    folded = fold(text)
+    scope, community, spans = places.resolve(place, folded) if places else (place, None, [])
+    precise = not (places and scope is not None and places.kind(scope) in ("community", "street"))
+    for a, b in reversed(spans):  # place names are the scope, not the issue
+        folded = folded[:a] + " " + folded[b:]
+    marks = marks_of(folded)
+    spans = lex.spans(folded)
+    found = list(dict.fromkeys(c for c, _, _ in spans))
+    vec: Vector = {CONCEPT + c: W_CONCEPT[lex.kind[c]] for c in found}
+    for _, a, b in reversed(spans):  # the concept stands for its spelling: no sub-words of it again
+        folded = folded[:a] + " " + folded[b:]
+    words = _words(folded, lex, idf)
+    if words:
+        norm = math.sqrt(sum(w * w for w in words.values()))
+        scale = W_WORDS if vec else 1.0
+        vec.update({t: scale * w / norm for t, w in words.items()})
+    norm = math.sqrt(sum(w * w for w in vec.values())) or 1.0
+    return Signature(scope, {t: w / norm for t, w in vec.items()}, frozenset(lex.objects(found)),
+                     marks, category, community, precise)
+
+
+def _words(folded: str, lex, idf) -> Vector:
+    idf, median = idf or idf_table()
+    counts = Counter(w for w in content_words(folded, search=True) if w not in lex.generic)
+    weights = {w: n * idf.get(w, median) for w, n in counts.items()}
+    return dict(sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:K_WORDS])
+
+
+def index_terms(sig: Signature) -> Vector:
+    """The rows a member adds to its cluster's sums: vector weights, mark and category counts."""
+    terms = dict(sig.vector)
+    for family in {m.split(":")[0] for m in sig.marks}:
+        terms[ANY_MARK + family] = 1.0
+    terms.update({MARK + m: 1.0 for m in sig.marks})
+    if sig.category:
+        terms[CATEGORY + sig.category] = 1.0
+        terms[CATEGORY + "*"] = 1.0
+    return terms
+
+
+# --- a request against a cluster ------------------------------------------------------------------
+
+def score(sig: Signature, size: int, sums: dict[str, float]) -> float | None:
+    """Similarity of a request to a cluster from the cluster's size and sums; None when refused.
+
+    `sums` must hold the cluster's sums for the request's terms and all its concept, mark and
+    category rows.
+    """
+    if size <= 0:
+        return None
+    lex = lexicon()
+    objects = {t[1:] for t, s in sums.items() if t.startswith(CONCEPT) and lex.kind.get(t[1:]) == "object"
+               and s / size >= OBJECT_MEAN}
+    if sig.objects and objects and not (sig.objects & objects):
+        return None  # about another thing
+    sim = sum(w * sums.get(t, 0.0) for t, w in sig.vector.items()) / size
+    for family in {m.split(":")[0] for m in sig.marks}:
+        named = sums.get(ANY_MARK + family, 0.0) / size
+        same = max((sums.get(MARK + m, 0.0) / size for m in sig.marks if m.startswith(family + ":")), default=0.0)
+        if named >= MARK_NAMED_SHARE and same < MARK_SAME_SHARE:
+            return None  # another building, unit or gate
+        if same >= MARK_SAME_SHARE:
+            sim += MARK_BONUS
+    with_category = sums.get(CATEGORY + "*", 0.0)
+    if sig.category and with_category:
+        share = sums.get(CATEGORY + sig.category, 0.0) / with_category
+        sim += CATEGORY_WEIGHT * (2 * share - 1)
+    return sim
+
+
+def _evidence(sig: Signature, sums: dict[str, float]) -> bool:
+    """A shared object or content word (a problem or a building alone never joins); in a whole
+    community, where one object (parking, rubbish) has many places, a shared content word."""
+    word = any(sums.get(t) for t in sig.vector if not t.startswith(CONCEPT))
+    return word or (sig.precise and any(sums.get(CONCEPT + o) for o in sig.objects))
+
+
+# --- in memory: the CLI contract, batch re-clustering, evaluation ----------------------------------
+
+class MemoryIndex:
+    """Open clusters: per scope an inverted index term -> {cluster: sum}, and each cluster's sums."""
+
+    def __init__(self, threshold: float | None = None):
+        self.threshold = THRESHOLD if threshold is None else threshold
+        self.postings: dict[tuple[object, str], dict[int, float]] = defaultdict(dict)
+        self.sums: list[dict[str, float]] = []
+        self.sizes: list[int] = []
+        self.scopes: list[object] = []
+
+    def best(self, sig: Signature, exclude: tuple[int, Vector] | None = None) -> tuple[int | None, float]:
+        """The most similar cluster of the request's scope that accepts it (or None), and its score.
+
+        `exclude` (cluster, terms) scores as if that member were not in that cluster (leave-one-out).
+        """
+        if sig.scope is None:
+            return None, 0.0
+        rough: dict[int, float] = defaultdict(float)
+        for t, w in sig.vector.items():
+            for cid, s in self.postings.get((sig.scope, t), {}).items():
+                rough[cid] += w * s
+        top = sorted(rough, key=lambda c: (-rough[c] / self.sizes[c], c))[:CANDIDATES]
+        best, best_sim = None, 0.0
+        for cid in top:
+            sums, size = self.sums[cid], self.sizes[cid]
+            if exclude is not None and exclude[0] == cid:
+                sums = {t: s - exclude[1].get(t, 0.0) for t, s in sums.items()}
+                size -= 1
+            if not _evidence(sig, sums):
+                continue
+            sim = score(sig, size, sums)
+            if sim is not None and sim >= self.threshold and (best is None or sim > best_sim):
+                best, best_sim = cid, sim
+        return best, best_sim
+
+    def new(self, scope: object) -> int:
+        self.sums.append({})
+        self.sizes.append(0)
+        self.scopes.append(scope)
+        return len(self.sizes) - 1
+
+    def add_to(self, cid: int, sig: Signature) -> None:
+        sums = self.sums[cid]
+        for t, w in index_terms(sig).items():
+            sums[t] = sums.get(t, 0.0) + w
+            if not t.startswith((MARK, CATEGORY)) and sig.scope is not None:
+                self.postings[(sig.scope, t)][cid] = sums[t]
+        self.sizes[cid] += 1
+
+    def add(self, sig: Signature) -> int:
+        """Assign one request: the best accepting cluster of its scope, or a new one."""
+        cid, _ = self.best(sig)
+        if cid is None:
+            cid = self.new(sig.scope)
+        self.add_to(cid, sig)
+        return cid
+
+
+def cluster_signatures(sigs: Sequence[Signature], threshold: float | None = None,
+                       refine: int | None = None) -> list[int]:
+    """Cluster labels (0..k-1) for requests taken in order (oldest first)."""
+    index = MemoryIndex(threshold)
+    labels = [index.add(s) for s in sigs]
+    for _ in range(REFINE_PASSES if refine is None else refine):
+        labels = _reassign(sigs, labels, threshold)
+    return _renumber(labels)
+
+
+def _reassign(sigs: Sequence[Signature], labels: list[int], threshold: float) -> list[int]:
+    """Move each request to its most similar settled cluster (itself left out); one no longer similar
+    to the rest of its own cluster leaves it (k-means style step, which also splits drifting clusters)."""
+    index = MemoryIndex(threshold)
+    ids: dict[int, int] = {}
+    for s, lab in zip(sigs, labels, strict=True):
+        if lab not in ids:
+            ids[lab] = index.new(s.scope)
+        index.add_to(ids[lab], s)
+    back = {cid: lab for lab, cid in ids.items()}
+    out, fresh = [], max(labels, default=-1) + 1
+    for s, lab in zip(sigs, labels, strict=True):
+        own = ids[lab]
+        cid, _ = index.best(s, exclude=(own, index_terms(s)))
+        if cid is not None:
+            out.append(back[cid])
+        elif index.sizes[own] == 1:
+            out.append(lab)
+        else:
+            out.append(fresh)  # alone again
+            fresh += 1
     return out
 
 
-def add_to_centroid(centroid: Vector, size: int, vec: Vector) -> Vector:
-    """The centroid after one more member (content kept normalised and truncated, marks as shares)."""
-    acc = {t: w * size for t, w in centroid.items() if not t.startswith(MARK)}
-    for t, w in vec.items():
-        if not t.startswith(MARK):
-            acc[t] = acc.get(t, 0.0) + w
-    out = _top(acc, K_CLUSTER)
-    shares = {t: w * size for t, w in centroid.items() if t.startswith(MARK)}
-    for t in marks(vec):
-        shares[t] = shares.get(t, 0.0) + 1
-    out.update({t: c / (size + 1) for t, c in shares.items() if c / (size + 1) >= MARK_SHARE})
-    return out
+def _renumber(labels: Iterable[int]) -> list[int]:
+    seen: dict[int, int] = {}
+    return [seen.setdefault(lab, len(seen)) for lab in labels]
 
 
-def keywords_of(centroid: Vector, top: int = 6) -> list[str]:
-    """The building most members name (if any), then the strongest content terms."""
-    main = [t[1:] for t, w in sorted(centroid.items(), key=lambda kv: -kv[1]) if t.startswith(MARK) and w >= 0.5]
-    words = [t for t, _ in sorted(centroid.items(), key=lambda kv: (-kv[1], kv[0])) if not t.startswith(MARK)]
-    return (main[:1] + words)[:top]
+def cluster_texts(texts: Sequence[str], places: Sequence[object] | None = None, threshold: float | None = None,
+                  refine: int | None = None, table: PlaceTable | None = None,
+                  categories: Sequence[str | None] | None = None, idf=None) -> list[int]:
+    """Cluster labels for texts taken in time order.
+
+    `places` are the places the requests came with: codes of `table`, or, without a table, any
+    labels (different labels never share a cluster, and the requests without one are taken as
+    coming from one place, so text alone still clusters). With a table, a request whose place
+    is neither given nor named in its text stays alone, as on intake.
+    """
+    places = list(places) if places is not None else [None] * len(texts)
+    categories = list(categories) if categories is not None else [None] * len(texts)
+    if table is None:
+        places = [p if p not in (None, "") else "" for p in places]
+    sigs = [signature(t, p, c, table, idf) for t, p, c in zip(texts, places, categories, strict=True)]
+    return cluster_signatures(sigs, threshold, refine)
+
+
+# --- in the database: assignment on intake, re-clustering, merge and split ------------------------
+
+def request_signature(request, table: PlaceTable) -> Signature:
+    sig = signature(request.text, request.place_id or request.community_id, request.category_code, table)
+    if sig.community is None:
+        sig.community = request.community_id
+    return sig
+
+
+def _upsert(session, cluster_id: int, scope: int, terms: Vector) -> None:
+    """Add a member's terms to a cluster's sums: one statement whatever the number of terms."""
+    from core.models import ClusterTerm
+
+    if not terms:
+        return
+    rows = [{"cluster_id": cluster_id, "term": t[:40], "scope_id": scope, "weight": w} for t, w in terms.items()]
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = insert(ClusterTerm)
+    stmt = stmt.on_conflict_do_update(index_elements=["cluster_id", "term"],
+                                      set_={"weight": ClusterTerm.weight + stmt.excluded.weight})
+    session.execute(stmt, rows)
+
+
+def _store_terms(session, cluster_id: int, scope: int, sums: Vector) -> None:
+    from sqlalchemy import delete, insert
+
+    from core.models import ClusterTerm
+
+    session.execute(delete(ClusterTerm).where(ClusterTerm.cluster_id == cluster_id))
+    if sums:
+        session.execute(insert(ClusterTerm), [{"cluster_id": cluster_id, "scope_id": scope, "term": t[:40],
+                                               "weight": w} for t, w in sums.items()])
+
+
+def best_cluster(session, sig: Signature, threshold: float | None = None) -> tuple[int | None, float]:
+    """The best accepting open cluster of the request's scope: two indexed lookups."""
+    from sqlmodel import select
+
+    from core.models import Cluster, ClusterTerm
+
+    threshold = THRESHOLD if threshold is None else threshold
+    if sig.scope is None:
+        return None, 0.0
+    terms = [t[:40] for t in sig.vector]
+    rough: dict[int, float] = defaultdict(float)
+    sizes: dict[int, int] = {}
+    for cid, t, s, size in session.exec(
+            select(ClusterTerm.cluster_id, ClusterTerm.term, ClusterTerm.weight, Cluster.size)
+            .join(Cluster, Cluster.id == ClusterTerm.cluster_id)
+            .where(ClusterTerm.scope_id == sig.scope, ClusterTerm.term.in_(terms))):
+        rough[cid] += sig.vector.get(t, 0.0) * s
+        sizes[cid] = size
+    top = sorted(rough, key=lambda c: (-rough[c] / max(sizes[c], 1), c))[:CANDIDATES]
+    if not top:
+        return None, 0.0
+    sums: dict[int, dict[str, float]] = defaultdict(dict)
+    for cid, t, s in session.exec(select(ClusterTerm.cluster_id, ClusterTerm.term, ClusterTerm.weight).where(
+            ClusterTerm.cluster_id.in_(top), (ClusterTerm.term < "0") | ClusterTerm.term.in_(terms))):
+        sums[cid][t] = s
+    best, best_sim = None, 0.0
+    for cid in top:
+        if not _evidence(sig, sums[cid]):
+            continue
+        sim = score(sig, sizes[cid], sums[cid])
+        if sim is not None and sim >= threshold and (best is None or sim > best_sim):
+            best, best_sim = cid, sim
+    return best, best_sim
+
+
+def keywords_from(sums: dict[str, float], size: int, top: int = 6) -> list[str]:
+    """A cluster's keywords: the building most members name, then its strongest objects and words."""
+    lex = lexicon()
+    buildings = [t[len(MARK) + 2:] + "栋" for t, s in sorted(sums.items(), key=lambda kv: -kv[1])
+                 if t.startswith(MARK + "栋:") and s >= 0.5 * size]
+    shown = []
+    for t, _ in sorted(sums.items(), key=lambda kv: (-kv[1], kv[0])):
+        if t.startswith(CONCEPT):
+            if lex.kind.get(t[1:]) == "object":
+                shown.append(lex.label[t[1:]])
+        elif not t.startswith((MARK, CATEGORY)):
+            shown.append(t)
+    return list(dict.fromkeys(buildings[:1] + shown))[:top]
+
+
+def _keywords(session, cluster_id: int, size: int, extra: Vector) -> list[str]:
+    from sqlmodel import select
+
+    from core.models import ClusterTerm
+
+    rows = dict(session.exec(select(ClusterTerm.term, ClusterTerm.weight).where(
+        ClusterTerm.cluster_id == cluster_id).order_by(ClusterTerm.weight.desc()).limit(24)).all())
+    for t, w in extra.items():
+        rows[t] = rows.get(t, 0.0) + w
+    return keywords_from(rows, size)
 
 
 _SENTENCE = re.compile(r"[。！？!?\n；;]")
@@ -118,184 +532,33 @@ def title_of(text: str, limit: int = 40) -> str:
     return first if len(first) <= limit else first[: limit - 1] + "…"
 
 
-def _pick(content: dict[int, float], request_marks: set[str], marks_of) -> tuple[int | None, float]:
-    """The best cluster among the strongest content matches, once building marks are counted."""
-    if not content:
-        return None, 0.0
-    top = sorted(content, key=lambda c: (-content[c], c))[:CANDIDATES]
-    cluster_marks = marks_of(top) if request_marks else {}
-    scored = [(adjust(content[c], request_marks, cluster_marks.get(c, set())), c) for c in top]
-    sim, cid = max(scored, key=lambda sc: (sc[0], -sc[1]))
-    return cid, sim
+def assign(session, request, threshold: float | None = None, actor_id: int | None = None, commit: bool = True):
+    """Put a stored request into the best accepting open cluster of its place, or a new cluster.
 
-
-# --- in memory: the CLI contract, batch re-clustering, evaluation ----------------------------------
-
-class MemoryIndex:
-    """Open clusters with an inverted index (scope, term) -> {cluster: weight}."""
-
-    def __init__(self, threshold: float = THRESHOLD):
-        self.threshold = threshold
-        self.postings: dict[tuple[object, str], dict[int, float]] = defaultdict(dict)
-        self.centroids: dict[int, Vector] = {}
-        self.sizes: dict[int, int] = {}
-        self.scopes: dict[int, object] = {}
-
-    def best(self, scope: object, vec: Vector) -> tuple[int | None, float]:
-        content: dict[int, float] = defaultdict(float)
-        for t, w in vec.items():
-            if not t.startswith(MARK):
-                for cid, cw in self.postings.get((scope, t), {}).items():
-                    content[cid] += w * cw
-        return _pick(content, marks(vec), lambda cids: {c: marks(self.centroids[c]) for c in cids})
-
-    def _index(self, cid: int, centroid: Vector, remove: Vector | None = None) -> None:
-        scope = self.scopes[cid]
-        for t in remove or {}:
-            self.postings[(scope, t)].pop(cid, None)
-        for t, w in centroid.items():
-            if not t.startswith(MARK):
-                self.postings[(scope, t)][cid] = w
-
-    def add(self, scope: object, vec: Vector) -> int:
-        """Assign one vector: the best cluster above the threshold, or a new one."""
-        cid, sim = self.best(scope, vec)
-        if cid is None or sim < self.threshold:
-            cid = len(self.centroids)
-            self.scopes[cid] = scope
-            self.centroids[cid] = dict(vec)
-            self.sizes[cid] = 1
-        else:
-            old = self.centroids[cid]
-            self.centroids[cid] = add_to_centroid(old, self.sizes[cid], vec)
-            self.sizes[cid] += 1
-            self._index(cid, self.centroids[cid], remove=old)
-            return cid
-        self._index(cid, self.centroids[cid])
-        return cid
-
-
-def cluster_vectors(vectors: Sequence[Vector], scopes: Sequence[object] | None = None,
-                    threshold: float = THRESHOLD, refine: int = REFINE_PASSES) -> list[int]:
-    """Cluster labels (0..k-1) for vectors taken in order (oldest first), within each scope."""
-    scopes = list(scopes) if scopes is not None else [None] * len(vectors)
-    index = MemoryIndex(threshold)
-    labels = [index.add(s, v) for s, v in zip(scopes, vectors, strict=True)]
-    for _ in range(refine):
-        labels = _reassign(vectors, scopes, labels, threshold)
-    return _renumber(labels)
-
-
-def _reassign(vectors, scopes, labels, threshold) -> list[int]:
-    """Move each vector to the most similar settled centroid of its scope (k-means style step)."""
-    groups: dict[int, list[int]] = defaultdict(list)
-    for i, lab in enumerate(labels):
-        groups[lab].append(i)
-    index = MemoryIndex(threshold)
-    mapping = {}
-    for lab, idx in groups.items():
-        cid = len(index.centroids)
-        index.scopes[cid] = scopes[idx[0]]
-        index.centroids[cid] = centroid_of([vectors[i] for i in idx])
-        index.sizes[cid] = len(idx)
-        index._index(cid, index.centroids[cid])
-        mapping[cid] = lab
-    out = []
-    for v, s, lab in zip(vectors, scopes, labels, strict=True):
-        cid, sim = index.best(s, v)
-        out.append(mapping[cid] if cid is not None and sim >= threshold else lab)
-    return out
-
-
-def _renumber(labels: Iterable[int]) -> list[int]:
-    seen: dict[int, int] = {}
-    return [seen.setdefault(lab, len(seen)) for lab in labels]
-
-
-def cluster_texts(texts: Sequence[str], scopes: Sequence[object] | None = None,
-                  threshold: float = THRESHOLD, refine: int = REFINE_PASSES) -> list[int]:
-    return cluster_vectors([vector(t) for t in texts], scopes, threshold, refine)
-
-
-# --- in the database: assignment on intake, re-clustering, merge and split ------------------------
-
-def scope_of(request) -> int:
-    """Clusters never cross communities: the community, else the place, else 0 (no place given)."""
-    return request.community_id or request.place_id or 0
-
-
-def _centroid(session, cluster_id: int) -> Vector:
-    from sqlmodel import select
-
-    from core.models import ClusterTerm
-
-    return {t: w for t, w in session.exec(
-        select(ClusterTerm.term, ClusterTerm.weight).where(ClusterTerm.cluster_id == cluster_id))}
-
-
-def _store_terms(session, cluster_id: int, scope: int, centroid: Vector) -> None:
-    from sqlalchemy import delete, insert
-
-    from core.models import ClusterTerm
-
-    session.execute(delete(ClusterTerm).where(ClusterTerm.cluster_id == cluster_id))
-    if centroid:  # one executemany: intake's latency budget has no room for an ORM object per term
-        session.execute(insert(ClusterTerm), [{"cluster_id": cluster_id, "scope_id": scope, "term": t[:40],
-                                               "weight": w} for t, w in centroid.items()])
-
-
-def best_cluster(session, scope: int, vec: Vector) -> tuple[int | None, float]:
-    """One indexed lookup of the request's content terms, one more for the candidates' building marks."""
-    from sqlmodel import select
-
-    from core.models import ClusterTerm
-
-    terms = [t[:40] for t in vec if not t.startswith(MARK)]
-    if not terms:
-        return None, 0.0
-    content: dict[int, float] = defaultdict(float)
-    for cid, t, w in session.exec(select(ClusterTerm.cluster_id, ClusterTerm.term, ClusterTerm.weight)
-                                  .where(ClusterTerm.scope_id == scope, ClusterTerm.term.in_(terms))):
-        content[cid] += w * vec.get(t, 0.0)
-
-    def marks_of(cids):
-        out: dict[int, set[str]] = defaultdict(set)
-        for cid, t in session.exec(select(ClusterTerm.cluster_id, ClusterTerm.term).where(
-                ClusterTerm.cluster_id.in_(cids), ClusterTerm.term.startswith(MARK))):
-            out[cid].add(t)
-        return out
-
-    return _pick(content, marks(vec), marks_of)
-
-
-def assign(session, request, threshold: float = THRESHOLD, actor_id: int | None = None, commit: bool = True):
-    """Put a stored request into the best open cluster of its place, or a new cluster.
-
-    With commit=False the changes are only flushed: intake commits them with its last commit.
+    A request without a place gets a cluster of its own that nothing else joins. With
+    commit=False the changes are only flushed: intake commits them with its last commit.
     """
     from core.models import Cluster, EventType, RequestEvent, utcnow
 
-    vec = vector(request.text)
-    if not vec:
+    sig = request_signature(request, PlaceTable.from_session(session))
+    if not sig.vector:
         return None
-    scope = scope_of(request)
-    cid, sim = best_cluster(session, scope, vec)
+    cid, sim = best_cluster(session, sig, threshold)
     now = utcnow()
-    if cid is not None and sim >= threshold:
+    if cid is not None:
         cluster = session.get(Cluster, cid)
-        centroid = add_to_centroid(_centroid(session, cid), cluster.size, vec)
     else:
         cluster = Cluster(title=title_of(request.text), category_code=request.category_code,
-                          place_id=scope or None, size=0, created_at=now)
+                          place_id=sig.community, size=0, created_at=now)
         session.add(cluster)
         session.flush()
-        centroid = vec
+    terms = index_terms(sig)
+    if sig.scope is not None:
+        _upsert(session, cluster.id, sig.scope, terms)
     cluster.size += 1
-    cluster.keywords = keywords_of(centroid)
+    cluster.keywords = _keywords(session, cluster.id, cluster.size, {} if sig.scope is not None else terms)
     cluster.updated_at = now
-    _store_terms(session, cluster.id, scope, centroid)
     request.cluster_id = cluster.id
-    session.add_all([cluster, request])
     session.add(RequestEvent(request_id=request.id, type=EventType.cluster_linked, actor_id=actor_id,
                              to_value=str(cluster.id), message=f"similarity={sim:.2f}"))
     if commit:
@@ -316,7 +579,7 @@ def _pinned_request_ids(session) -> set[int]:
 
 
 def refresh(session, cluster) -> None:
-    """Recompute a cluster's size, centroid terms, keywords and title from its open members."""
+    """Recompute a cluster's size, sums, keywords and title from its members."""
     from sqlmodel import select
 
     from core.models import OPEN_STATUSES, Request, utcnow
@@ -324,23 +587,30 @@ def refresh(session, cluster) -> None:
     members = session.exec(select(Request).where(Request.cluster_id == cluster.id)
                            .order_by(Request.created_at, Request.id)).all()
     cluster.size = len(members)
-    open_members = [r for r in members if r.status in OPEN_STATUSES]
-    vecs = [vector(r.text) for r in open_members]
-    centroid = centroid_of(vecs)
-    if open_members and cluster.merged_into_id is None:
-        _store_terms(session, cluster.id, scope_of(open_members[0]), centroid)
-        central = max(zip(open_members, vecs, strict=True), key=lambda rv: cosine(rv[1], centroid))[0]
+    table = PlaceTable.from_session(session)
+    sigs = [request_signature(r, table) for r in members]
+    sums: dict[str, float] = defaultdict(float)
+    for s in sigs:
+        for t, w in index_terms(s).items():
+            sums[t] += w
+    scopes = Counter(s.scope for s in sigs if s.scope is not None)
+    live = any(r.status in OPEN_STATUSES for r in members) and cluster.merged_into_id is None
+    _store_terms(session, cluster.id, scopes.most_common(1)[0][0] if scopes else 0,
+                 dict(sums) if live and scopes else {})
+    if live:
+        mean = {t: s / len(sigs) for t, s in sums.items()}
+        central = max(zip(members, sigs, strict=True),
+                      key=lambda ms: sum(w * mean.get(t, 0.0) for t, w in ms[1].vector.items()))[0]
         cluster.title = title_of(central.text)
-        cluster.keywords = keywords_of(centroid)
+        cluster.keywords = keywords_from(dict(sums), len(sigs))
         cluster.is_open = True
     else:
-        _store_terms(session, cluster.id, 0, {})
         cluster.is_open = False
     cluster.updated_at = utcnow()
     session.add(cluster)
 
 
-def recluster(session, threshold: float = THRESHOLD) -> dict:
+def recluster(session, threshold: float | None = None) -> dict:
     """Re-cluster all open requests in batch; workers' hand placements stay. Returns counts."""
     from sqlmodel import select
 
@@ -350,12 +620,14 @@ def recluster(session, threshold: float = THRESHOLD) -> dict:
     rows = session.exec(select(Request).where(Request.status.in_(OPEN_STATUSES))
                         .order_by(Request.created_at, Request.id)).all()
     movable = [r for r in rows if r.id not in pinned]
-    vecs = [vector(r.text) for r in movable]
-    labels = cluster_vectors(vecs, [scope_of(r) for r in movable], threshold)
+    table = PlaceTable.from_session(session)
+    sigs = [request_signature(r, table) for r in movable]
+    labels = cluster_signatures(sigs, threshold)
     # Reuse the cluster most members already had, so cluster ids (and links to them) stay stable.
     groups: dict[int, list] = defaultdict(list)
     for r, lab in zip(movable, labels, strict=True):
         groups[lab].append(r)
+    community = {r.id: s.community for r, s in zip(movable, sigs, strict=True)}
     used: set[int] = set()
     touched: set[int] = {r.cluster_id for r in movable if r.cluster_id}
     moved = 0
@@ -368,7 +640,7 @@ def recluster(session, threshold: float = THRESHOLD) -> dict:
         if cid is None:
             first = members[0]
             cluster = Cluster(title=title_of(first.text), category_code=first.category_code,
-                              place_id=scope_of(first) or None)
+                              place_id=community[first.id])
             session.add(cluster)
             session.flush()
             cid = cluster.id
@@ -454,3 +726,20 @@ def bcubed(pred: Sequence[object], gold: Sequence[object]) -> tuple[float, float
     prec = sum(len(by_pred[pred[i]] & by_gold[gold[i]]) / len(by_pred[pred[i]]) for i in range(n)) / n
     rec = sum(len(by_pred[pred[i]] & by_gold[gold[i]]) / len(by_gold[gold[i]]) for i in range(n)) / n
     return prec, rec, 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+
+
+def pairwise(pred: Sequence[object], gold: Sequence[object | None]) -> tuple[float, float, float]:
+    """Precision, recall and F1 over all pairs of items; an item whose gold label is None is alone."""
+    gold = [g if g is not None else ("alone", i) for i, g in enumerate(gold)]
+
+    def pairs(labels) -> set[tuple[int, int]]:
+        groups: dict[object, list[int]] = defaultdict(list)
+        for i, lab in enumerate(labels):
+            groups[lab].append(i)
+        return {(a, b) for idx in groups.values() for k, a in enumerate(idx) for b in idx[k + 1:]}
+
+    p, g = pairs(pred), pairs(gold)
+    tp = len(p & g)
+    prec = tp / len(p) if p else 1.0
+    rec = tp / len(g) if g else 1.0
+    return prec, rec, (2 * prec * rec / (prec + rec) if prec + rec else 0.0)

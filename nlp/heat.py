@@ -9,8 +9,10 @@
   clipped to [0, 2]: a fast-growing issue counts up to three times;
 - urgent: 1 when an open request of the cluster is urgent, else 0: a live hazard counts twice.
 
-`rank(session, limit, scope)` reads the database (the admin dashboard's "hot clusters");
-`rank_rows(...)` clusters and ranks any table of messages (TipDM's hot_messages.csv).
+Only clusters backed by at least MIN_SUPPORTERS distinct residents are shown: one resident
+writing three times is not a hot issue. `rank(session, limit, scope)` reads the database (the
+admin dashboard's "hot clusters"); `rank_rows(...)` clusters and ranks any table of messages
+(TipDM's hot_messages.csv).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ HALF_LIFE_DAYS = 14.0
 WINDOW_DAYS = 90
 GROWTH_DAYS = 7
 GROWTH_CAP = 2.0
+MIN_SUPPORTERS = 3
 
 
 def heat_index(supporters: float, days_since_last: float, recent: int, previous: int, urgent: bool,
@@ -49,12 +52,14 @@ class Hot:
 
 
 def rank(session, limit: int = 10, scope: list[int] | None = None, now: dt.datetime | None = None,
-         window_days: int = WINDOW_DAYS) -> list[Hot]:
-    """The hottest open clusters; `scope` limits them to these communities (None: all)."""
+         window_days: int = WINDOW_DAYS, min_supporters: int = MIN_SUPPORTERS) -> list[Hot]:
+    """The hottest open clusters of at least `min_supporters` residents; `scope` limits them to
+    these communities (None: all)."""
     from sqlalchemy import case, func
     from sqlmodel import select
 
     from core.models import OPEN_STATUSES, Cluster, Request, utcnow
+    from core.permissions import scope_ids
 
     now = now or utcnow()
     since = now - dt.timedelta(days=window_days)
@@ -69,6 +74,7 @@ def rank(session, limit: int = 10, scope: list[int] | None = None, now: dt.datet
         .join(Cluster, Cluster.id == Request.cluster_id)
         .where(Request.created_at >= since, Cluster.is_open, Cluster.merged_into_id.is_(None))
         .group_by(Request.cluster_id)
+        .having(func.count(func.distinct(resident)) >= min_supporters)
     )
     if scope is not None:
         stmt = stmt.where(Request.community_id.in_(scope_ids(scope)))
@@ -89,19 +95,20 @@ def rank(session, limit: int = 10, scope: list[int] | None = None, now: dt.datet
 def rank_rows(texts: Sequence[str], users: Sequence[str], times: Sequence[dt.datetime],
               likes: Sequence[int] | None = None, limit: int = 10, now: dt.datetime | None = None,
               half_life: float | None = HALF_LIFE_DAYS, threshold: float | None = None,
-              batch_idf: bool = False) -> list[Hot]:
+              batch_idf: bool = False, min_supporters: int = MIN_SUPPORTERS) -> list[Hot]:
     """Cluster a table of messages (oldest first) and rank the clusters by heat.
 
-    batch_idf weighs words by their rarity in this table rather than in jieba's general corpus,
-    so words every message of the table uses (业主, 小区) stop carrying clusters.
+    The table has no places, so all its messages are taken as coming from one. batch_idf weighs
+    words by their rarity in this table rather than in jieba's general corpus, so words every
+    message of the table uses (业主, 小区) stop carrying clusters.
     """
-    from nlp.cluster import THRESHOLD, centroid_of, cluster_vectors, keywords_of, title_of, vector
+    from nlp.cluster import cluster_signatures, index_terms, keywords_from, signature, title_of
     from nlp.keywords import batch_idf as compute_idf
 
     order = sorted(range(len(texts)), key=lambda i: times[i])
     idf = compute_idf(list(texts)) if batch_idf else None
-    vecs = [vector(texts[i], idf=idf) for i in order]
-    labels = cluster_vectors(vecs, threshold=threshold or THRESHOLD)
+    sigs = [signature(texts[i], "", idf=idf) for i in order]
+    labels = cluster_signatures(sigs, threshold=threshold)
     groups: dict[int, list[int]] = defaultdict(list)
     for pos, lab in enumerate(labels):
         groups[lab].append(order[pos])
@@ -113,10 +120,15 @@ def rank_rows(texts: Sequence[str], users: Sequence[str], times: Sequence[dt.dat
         last = max(times[i] for i in idx)
         recent = sum(1 for i in idx if times[i] >= week)
         previous = sum(1 for i in idx if fortnight <= times[i] < week)
-        centroid = centroid_of([vecs[p] for p, lb in enumerate(labels) if lb == lab])
+        if supporters < min_supporters:
+            continue
+        sums: dict[str, float] = defaultdict(float)
+        for p in (p for p, lb in enumerate(labels) if lb == lab):
+            for t, w in index_terms(sigs[p]).items():
+                sums[t] += w
         hot.append(Hot(lab, heat_index(supporters, (now - last).total_seconds() / 86400, recent, previous,
                                        False, half_life),
                        supporters, len(idx), recent, previous, False, last,
-                       title=title_of(texts[idx[0]]), keywords=keywords_of(centroid), members=sorted(idx)))
+                       title=title_of(texts[idx[0]]), keywords=keywords_from(sums, len(idx)), members=sorted(idx)))
     hot.sort(key=lambda h: (-h.heat, -h.requests, h.cluster_id))
     return hot[:limit]
