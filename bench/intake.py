@@ -1,29 +1,48 @@
-"""Intake throughput and latency: the one intake service, in process and over HTTP, on SQLite and PostgreSQL.
+"""Intake against its ceiling: `POST /api/v1/requests` of `needs serve` beside a bare FastAPI insert.
 
-    .venv/bin/python bench/intake.py [--n 300] [--http-n 400] [--postgres URL]
+    .venv/bin/python bench/intake.py [--seconds 20] [--rounds 3] [--clients 8] [--db sqlite|postgres|both]
+        [--stages-n 300] [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/test]
 
-Prints medians and p99 per backend. A model is trained into a temp dir first (not timed).
+For each backend (a temp SQLite file; a throw-away PostgreSQL database):
+1. Stage costs in process: `--stages-n` submits through intake.service.submit, each stage timed by a
+   wrapper around its function (validation, classification, clustering, notification; "persist" is
+   the rest: look-ups, the insert, history rows, the commit). Medians per request.
+2. Over HTTP, one process each, the same load generator (`--clients` concurrent keep-alive clients,
+   one asyncio loop, realistic resident messages from nlp/data/seed_test.jsonl with a fresh
+   external_id each), alternating in rounds of `--seconds`: the bare insert (bench/bare_insert_app.py)
+   then the product (`needs serve`, classification and clustering on, PUBLIC_RATE_LIMIT=0).
+   Prints each round's throughput and p99, and the medians of the rounds with the ratio.
+
+A model is trained into a temp dir first (not timed). Nothing is kept.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
+import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from collections import defaultdict
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from _support import pct, serve, throwaway_postgres  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+from _support import _free_port, pct, serve, throwaway_postgres  # noqa: E402
 
-TEXTS = ["3号楼楼道灯坏了一个星期，晚上老人下楼很危险", "希望社区开办四点半课堂，孩子放学没人接",
-         "小区门口垃圾堆了三天没人清运，味道很大", "电动车在楼道里充电，太危险了",
-         "想报名当社区志愿者，怎么报名？", "楼下广场舞音乐太吵了，晚上十点还在跳"]
+
+def texts() -> list[str]:
+    path = ROOT / "nlp" / "data" / "seed_test.jsonl"
+    return [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def prepare(url: str, model_dir: Path):
@@ -42,62 +61,153 @@ def prepare(url: str, model_dir: Path):
     return engine
 
 
-def in_process(engine, n: int) -> list[float]:
+STAGES = {"clean_text": "validation", "_predict": "classification", "_classify": "classification",
+          "_cluster": "clustering", "_notify": "notification"}
+
+
+def stage_costs(engine, n: int, sample: list[str]) -> dict[str, float]:
+    """Median milliseconds per request of each stage of intake.service.submit."""
     from sqlmodel import Session
 
-    from intake.service import IntakeIn, submit
+    import intake.service as svc
 
-    lat = []
-    with Session(engine) as s:
-        submit(s, IntakeIn(text=TEXTS[0], external_id=f"warm-{uuid.uuid4().hex}"))  # first call loads tables
-        for i in range(n):
+    spent: dict[str, float] = defaultdict(float)
+    originals = {name: getattr(svc, name) for name in STAGES if hasattr(svc, name)}
+
+    def timed(name, fn):
+        def wrapper(*args, **kw):
             t0 = time.perf_counter()
-            submit(s, IntakeIn(text=TEXTS[i % len(TEXTS)], external_id=f"bench-{uuid.uuid4().hex}"))
-            lat.append((time.perf_counter() - t0) * 1000)
-    return lat
+            try:
+                return fn(*args, **kw)
+            finally:
+                spent[STAGES[name]] += time.perf_counter() - t0
+        return wrapper
+
+    per_stage: dict[str, list[float]] = defaultdict(list)
+    try:
+        for name, fn in originals.items():
+            setattr(svc, name, timed(name, fn))
+        with Session(engine) as s:
+            svc.submit(s, svc.IntakeIn(text=sample[0], external_id=f"warm-{uuid.uuid4().hex}"))
+            for i in range(n):
+                spent.clear()
+                t0 = time.perf_counter()
+                svc.submit(s, svc.IntakeIn(text=sample[i % len(sample)], external_id=f"st-{uuid.uuid4().hex}"))
+                total = time.perf_counter() - t0
+                for stage in set(STAGES.values()):
+                    per_stage[stage].append(spent.get(stage, 0.0) * 1000)
+                per_stage["persist"].append((total - sum(spent.values())) * 1000)
+                per_stage["total"].append(total * 1000)
+    finally:
+        for name, fn in originals.items():
+            setattr(svc, name, fn)
+    return {stage: statistics.median(v) for stage, v in per_stage.items()}
 
 
-def over_http(url: str, var: Path, n: int, concurrency: int = 8):
-    with serve(url, var) as base:
-        client = httpx.Client(base_url=base, timeout=30, limits=httpx.Limits(max_connections=concurrency))
+@contextmanager
+def bare_server(database_url: str):
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--app-dir", str(ROOT / "bench"), "bare_insert_app:app",
+                             "--port", str(port), "--log-level", "warning", "--no-access-log"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                httpx.get(base + "/docs", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(10)
 
-        def one(i):
+
+async def _load(base: str, clients: int, seconds: float, sample: list[str]) -> tuple[float, list[float], int]:
+    latencies: list[float] = []
+    errors = 0
+    stop = time.monotonic() + seconds
+
+    async def client(k: int, http: httpx.AsyncClient) -> None:
+        nonlocal errors
+        i = k
+        while time.monotonic() < stop:
+            body = {"text": sample[i % len(sample)], "external_id": uuid.uuid4().hex}
+            i += clients
             t0 = time.perf_counter()
-            r = client.post("/api/v1/requests", json={"text": TEXTS[i % len(TEXTS)], "external_id": uuid.uuid4().hex})
-            assert r.status_code == 201, r.text
-            return (time.perf_counter() - t0) * 1000
+            resp = await http.post("/api/v1/requests", json=body)
+            latencies.append((time.perf_counter() - t0) * 1000)
+            errors += resp.status_code != 201
 
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as http:
         t0 = time.perf_counter()
-        with ThreadPoolExecutor(concurrency) as pool:
-            lat = list(pool.map(one, range(n)))
-        return lat, n / (time.perf_counter() - t0)
+        await asyncio.gather(*(client(k, http) for k in range(clients)))
+        elapsed = time.perf_counter() - t0
+    return len(latencies) / elapsed, latencies, errors
+
+
+def load(base, clients, seconds, sample):
+    return asyncio.run(_load(base, clients, seconds, sample))
+
+
+def http_rounds(url: str, bare_url: str, var: Path, args, sample) -> dict:
+    rows = {"bare": [], "intake": []}
+    with bare_server(bare_url) as bare, serve(url, var, PUBLIC_RATE_LIMIT="0") as product:
+        load(bare, args.clients, 2, sample)  # warm-up: connections, first requests
+        load(product, args.clients, 2, sample)
+        for r in range(args.rounds):
+            for name, base in (("bare", bare), ("intake", product)):
+                rate, lat, errors = load(base, args.clients, args.seconds, sample)
+                rows[name].append((rate, pct(lat, 0.5), pct(lat, 0.99), errors))
+                print(f"  round {r + 1} {name:6s} {rate:7.1f} req/s  p50={pct(lat, .5):6.1f} ms  "
+                      f"p99={pct(lat, .99):6.1f} ms  errors={errors}", flush=True)
+    return rows
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--n", type=int, default=300)
-    ap.add_argument("--http-n", type=int, default=400)
-    ap.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--seconds", type=float, default=20)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--clients", type=int, default=8)
+    ap.add_argument("--stages-n", type=int, default=300)
+    ap.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    ap.add_argument("--postgres", default=os.environ.get("TEST_POSTGRES_URL",
+                                                         "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
     args = ap.parse_args()
+    os.environ.update(ENVIRONMENT="test", LOG_LEVEL="WARNING")
 
     from nlp.dataset import SEED_TRAIN, read_jsonl
     from nlp.train import train
 
     tmp = Path(tempfile.mkdtemp(prefix="needs-bench-"))
+    os.environ["VAR_DIR"] = str(tmp / "var")
     model_dir = train(read_jsonl(SEED_TRAIN), tmp / "models")
-    with throwaway_postgres(args.postgres, "needs_bench") as pg_url:
-        backends = {"sqlite": f"sqlite:///{tmp / 'bench.sqlite3'}", "postgres": pg_url}
-        for name, url in backends.items():
-            if url is None:
-                continue
+    sample = texts()
+    with throwaway_postgres(args.postgres if args.db != "sqlite" else None, "needs_bench") as pg, \
+            throwaway_postgres(args.postgres if args.db != "sqlite" else None, "needs_bare") as pg_bare:
+        backends = {}
+        if args.db in ("sqlite", "both"):
+            backends["sqlite"] = (f"sqlite:///{tmp / 'bench.sqlite3'}", f"sqlite:///{tmp / 'bare.sqlite3'}")
+        if args.db in ("postgres", "both") and pg and pg_bare:
+            backends["postgres"] = (pg, pg_bare)
+        for name, (url, bare_url) in backends.items():
             engine = prepare(url, model_dir)
-            lat = in_process(engine, args.n)
+            costs = stage_costs(engine, args.stages_n, sample)
             engine.dispose()
-            print(f"{name:8s} in-process submit   n={args.n}  p50={statistics.median(lat):.1f} ms  "
-                  f"p99={pct(lat, 0.99):.1f} ms  ({1000 / statistics.median(lat):.0f}/s sequential)")
-            hl, rate = over_http(url, tmp / "var", args.http_n)
-            print(f"{name:8s} HTTP POST /api/v1/requests  n={args.http_n} concurrency=8  {rate:.0f} req/s  "
-                  f"p50={statistics.median(hl):.1f} ms  p99={pct(hl, 0.99):.1f} ms")
+            print(f"{name}: stage medians per request over {args.stages_n} in-process submits (ms): "
+                  + "  ".join(f"{k}={v:.2f}" for k, v in costs.items()), flush=True)
+            rows = http_rounds(url, bare_url, tmp / "var", args, sample)
+            bare_rate = statistics.median(r[0] for r in rows["bare"])
+            rate = statistics.median(r[0] for r in rows["intake"])
+            ratios = [i[0] / b[0] for i, b in zip(rows["intake"], rows["bare"], strict=True)]
+            print(f"{name}: bare insert {bare_rate:.0f} req/s (p99 {statistics.median(r[2] for r in rows['bare']):.1f} ms)"
+                  f"  intake {rate:.0f} req/s (p50 {statistics.median(r[1] for r in rows['intake']):.1f} ms,"
+                  f" p99 {statistics.median(r[2] for r in rows['intake']):.1f} ms)"
+                  f"  ratio median {statistics.median(ratios):.2f} (rounds: {', '.join(f'{x:.2f}' for x in ratios)})",
+                  flush=True)
 
 
 if __name__ == "__main__":
