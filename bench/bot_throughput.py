@@ -70,7 +70,8 @@ def pct(values: list[float], q: float) -> float:
 # --- the engine alone ---------------------------------------------------------------------------
 
 def engine_round(workload: str, n: int, users: int, offset: int) -> tuple[float, list[float]]:
-    from bot.engine import Dialog, Incoming
+    from bot.engine import Dialog
+    from bot.types import Incoming
 
     dialog = Dialog(rate_limit=10**6)
     latencies = []
@@ -105,8 +106,8 @@ def engine_round(workload: str, n: int, users: int, offset: int) -> tuple[float,
 # --- through an adapter -----------------------------------------------------------------------------
 
 def adapter_round(framework: str, fake, workload: str, n: int, users: int, offset: int) -> tuple[float, list[float]]:
-    from bot.adapter import make_adapter
     from bot.engine import Dialog
+    from bot.telegram import make_adapter
 
     holder: dict = {}
     ready = threading.Event()

@@ -1,1 +1,1 @@
-"""Residents talk to the community by chat: one dialog engine, aiogram and python-telegram-bot adapters."""
+"""Residents talk to the community by chat: an engine, one module per conversation flow, Telegram adapters."""

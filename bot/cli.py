@@ -29,7 +29,7 @@ def register(app: typer.Typer) -> None:
         outbox_interval: float = typer.Option(2.0, help="seconds between outbox checks"),
     ) -> None:
         """Run the Telegram bot by long polling (TELEGRAM_BOT_TOKEN, TELEGRAM_API_BASE_URL)."""
-        from bot.adapter import make_adapter
+        from bot.telegram import make_adapter
         from core.settings import get_settings
 
         settings = get_settings()

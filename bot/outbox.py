@@ -17,7 +17,8 @@ from sqlalchemy import and_, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.engine import Button, Reply
+from bot.callbacks import Rate
+from bot.types import Button, Reply
 from core.models import Outbox, OutboxStatus, utcnow
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ def reply_for(row: Outbox) -> Reply:
     buttons: list[list[Button]] = []
     request_id = (row.payload or {}).get("request_id")
     if row.purpose == "rating" and request_id:
-        buttons = [[Button(f"{n}★", f"r:{request_id}:{n}") for n in range(1, 6)]]
+        buttons = [[Button(f"{n}★", Rate(request_id, n).data) for n in range(1, 6)]]
     return Reply(text=row.text, buttons=buttons, photo=(row.payload or {}).get("photo"))
 
 

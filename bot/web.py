@@ -12,11 +12,15 @@ import logging
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 
+from bot import webchat
+from bot.engine import Dialog
+from bot.telegram import make_adapter
+from bot.types import Incoming
+from core.ratelimit import public_write
 from core.security import check_csrf
-from bot.engine import Dialog, Incoming
 from core.settings import get_settings
 from core.templating import language, render
 
@@ -36,8 +40,6 @@ def _dialog(request: Request) -> Dialog:
 
 async def _adapter(request: Request, framework: str):
     """One adapter per app and framework, built on first use (in the app's event loop)."""
-    from bot.adapter import make_adapter
-
     state = request.app.state
     if getattr(state, "bot_adapters", None) is None:
         state.bot_adapters = {}
@@ -85,12 +87,12 @@ def _chat_id(request: Request) -> str:
 async def chat_page(request: Request):
     """The same conversation as in Telegram, in a browser, without JavaScript."""
     chat_id = _chat_id(request)
-    entries, _lang = await asyncio.to_thread(_dialog(request).webchat_transcript, chat_id)
+    entries, _lang = await asyncio.to_thread(webchat.transcript, _dialog(request).engine, chat_id)
     return render(request, "chat.html", entries=entries, nonce=secrets.token_urlsafe(12),
                   max_length=get_settings().max_text_length)
 
 
-@chat_router.post("/chat")
+@chat_router.post("/chat", dependencies=[Depends(public_write("chat"))])
 async def chat_send(
     request: Request,
     text: Annotated[str, Form(max_length=20000)] = "",
@@ -102,7 +104,7 @@ async def chat_send(
     """A message typed or a button pressed on the chat page."""
     check_csrf(request, csrf_token)
     chat_id = _chat_id(request)
-    inc = Incoming(channel="webchat", chat_id=chat_id, user_id=chat_id, language=language(request),
+    inc = Incoming(channel=webchat.CHANNEL, chat_id=chat_id, user_id=chat_id, language=language(request),
                    update_key=f"wc:{chat_id[:16]}:{nonce}" if nonce else None,
                    message_id=int(message_id) if message_id.isdigit() else None)
     if data:

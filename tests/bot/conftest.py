@@ -44,7 +44,7 @@ class Runner:
         self.error: BaseException | None = None
 
         def main() -> None:
-            from bot.adapter import make_adapter
+            from bot.telegram import make_adapter
 
             loop = asyncio.new_event_loop()
             self._loop = loop

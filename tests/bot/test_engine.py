@@ -9,7 +9,8 @@ import threading
 from sqlmodel import Session, select
 
 from bot import outbox
-from bot.engine import Dialog, Incoming
+from bot.engine import Dialog
+from bot.types import Incoming
 from core.models import Conversation, Outbox, ProcessedUpdate, utcnow
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -20,8 +20,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.adapter import CHANNEL, TelegramAdapter
-from bot.engine import Incoming, Reply
+from bot.telegram.base import TelegramAdapter, incoming_from_callback, incoming_from_message
+from bot.types import Reply
 
 logging.getLogger("httpx").setLevel(logging.WARNING)  # one INFO line per Bot API call otherwise
 
@@ -31,22 +31,6 @@ def _markup(reply: Reply) -> InlineKeyboardMarkup | None:
         return None
     return InlineKeyboardMarkup([[InlineKeyboardButton(b.text, callback_data=b.data) for b in row]
                                  for row in reply.buttons])
-
-
-def incoming_from_message(message: Message, update_id: int) -> Incoming:
-    """A Telegram message as the engine sees it."""
-    other = None
-    if message.text is None and message.caption is None and not message.photo and message.location is None:
-        other = "sticker" if message.sticker else "other"
-    return Incoming(
-        channel=CHANNEL, chat_id=str(message.chat.id),
-        user_id=str(message.from_user.id if message.from_user else message.chat.id),
-        update_key=f"tg:{update_id}", message_id=message.message_id,
-        text=message.text if message.text is not None else message.caption,
-        photo=message.photo[-1].file_id if message.photo else None,
-        location=(message.location.latitude, message.location.longitude) if message.location else None,
-        other=other,
-    )
 
 
 class PTBAdapter(TelegramAdapter):
@@ -66,16 +50,14 @@ class PTBAdapter(TelegramAdapter):
 
     async def _on_message(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         """Any new private message: text, photo, location, sticker..."""
-        await self.handle(incoming_from_message(update.message, update.update_id))
+        message = update.message
+        await self.handle(incoming_from_message(message, update.update_id,
+                                                other="sticker" if message.sticker else "other"))
 
     async def _on_callback(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         """A pressed inline button."""
         query = update.callback_query
-        message = query.message
-        inc = Incoming(channel=CHANNEL, chat_id=str(message.chat.id if message else query.from_user.id),
-                       user_id=str(query.from_user.id), update_key=f"tg:{update.update_id}",
-                       message_id=message.message_id if message else None, callback=query.data or "")
-        await self.handle(inc, callback_id=query.id)
+        await self.handle(incoming_from_callback(query, update.update_id), callback_id=query.id)
 
     async def _ensure_initialized(self) -> None:
         if not self._initialized:

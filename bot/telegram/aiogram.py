@@ -15,8 +15,8 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
-from bot.adapter import CHANNEL, TelegramAdapter
-from bot.engine import Incoming, Reply
+from bot.telegram.base import TelegramAdapter, incoming_from_callback, incoming_from_message
+from bot.types import Reply
 
 logging.getLogger("aiogram.event").setLevel(logging.WARNING)  # one INFO line per update otherwise
 
@@ -26,31 +26,6 @@ def _markup(reply: Reply) -> InlineKeyboardMarkup | None:
         return None
     return InlineKeyboardMarkup(inline_keyboard=[
         [InlineKeyboardButton(text=b.text, callback_data=b.data) for b in row] for row in reply.buttons])
-
-
-def incoming_from_message(message: Message, update_id: int) -> Incoming:
-    """A Telegram message as the engine sees it."""
-    other = None
-    if message.text is None and message.caption is None and not message.photo and message.location is None:
-        other = message.content_type
-    return Incoming(
-        channel=CHANNEL, chat_id=str(message.chat.id),
-        user_id=str(message.from_user.id if message.from_user else message.chat.id),
-        update_key=f"tg:{update_id}", message_id=message.message_id,
-        text=message.text if message.text is not None else message.caption,
-        photo=message.photo[-1].file_id if message.photo else None,
-        location=(message.location.latitude, message.location.longitude) if message.location else None,
-        other=other,
-    )
-
-
-def incoming_from_callback(query: CallbackQuery, update_id: int) -> Incoming:
-    """A button press as the engine sees it."""
-    message = query.message
-    chat_id = message.chat.id if message is not None else query.from_user.id
-    return Incoming(channel=CHANNEL, chat_id=str(chat_id), user_id=str(query.from_user.id),
-                    update_key=f"tg:{update_id}", message_id=message.message_id if message is not None else None,
-                    callback=query.data or "")
 
 
 class AiogramAdapter(TelegramAdapter):
@@ -71,7 +46,7 @@ class AiogramAdapter(TelegramAdapter):
             """Any new message in a private chat: text, photo, location, sticker..."""
             if message.chat.type != "private":
                 return
-            await self.handle(incoming_from_message(message, event_update.update_id))
+            await self.handle(incoming_from_message(message, event_update.update_id, other=message.content_type))
 
         @router.callback_query()
         async def on_callback(query: CallbackQuery, event_update: Update) -> None:

@@ -1,7 +1,8 @@
-"""What both Telegram adapters share: run the engine, perform its outcome, deliver the outbox.
+"""What both Telegram adapters share: updates as `Incoming`, running the engine, performing its
+outcome, delivering the outbox.
 
-A framework adapter only converts its updates into `Incoming` and implements four calls
-(send, edit, answer a button press, poll); everything else lives here and in bot/engine.py.
+A framework adapter only wires its library to `handle` and implements the calls that differ
+(send, edit, answer a button press, poll, webhook); everything else lives here.
 """
 
 from __future__ import annotations
@@ -9,14 +10,44 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from typing import Any
 
 from bot import outbox
-from bot.engine import Dialog, Incoming, Outcome, Reply
+from bot.engine import Dialog
+from bot.types import Incoming, Outcome, Reply
 from core.settings import get_settings
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
+
+
+def incoming_from_message(message: Any, update_id: int, other: str | None) -> Incoming:
+    """A Telegram message as the engine sees it (aiogram's and PTB's `Message` have these fields).
+
+    `other` names content we cannot read (a sticker, a voice message) when there is no text,
+    caption, photo or location.
+    """
+    readable = (message.text is not None or message.caption is not None or bool(message.photo)
+                or message.location is not None)
+    return Incoming(
+        channel=CHANNEL, chat_id=str(message.chat.id),
+        user_id=str(message.from_user.id if message.from_user else message.chat.id),
+        update_key=f"tg:{update_id}", message_id=message.message_id,
+        text=message.text if message.text is not None else message.caption,
+        photo=message.photo[-1].file_id if message.photo else None,
+        location=(message.location.latitude, message.location.longitude) if message.location else None,
+        other=None if readable else other,
+    )
+
+
+def incoming_from_callback(query: Any, update_id: int) -> Incoming:
+    """A button press as the engine sees it (aiogram's and PTB's `CallbackQuery` have these fields)."""
+    message = query.message  # None (or inaccessible) when the message is too old
+    chat_id = message.chat.id if message is not None else query.from_user.id
+    return Incoming(channel=CHANNEL, chat_id=str(chat_id), user_id=str(query.from_user.id),
+                    update_key=f"tg:{update_id}", message_id=message.message_id if message is not None else None,
+                    callback=query.data or "")
 
 
 class TelegramAdapter:
@@ -116,16 +147,3 @@ class TelegramAdapter:
             for task in tasks:
                 task.cancel()
             await self.close()
-
-
-def make_adapter(framework: str, **kw) -> TelegramAdapter:
-    """`aiogram` or `ptb`; the framework is imported only when asked for (aiogram costs seconds)."""
-    if framework == "aiogram":
-        from bot.aiogram_adapter import AiogramAdapter
-
-        return AiogramAdapter(**kw)
-    if framework == "ptb":
-        from bot.ptb_adapter import PTBAdapter
-
-        return PTBAdapter(**kw)
-    raise ValueError(f"unknown framework {framework!r}: use aiogram or ptb")

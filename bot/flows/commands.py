@@ -1,0 +1,87 @@
+"""Commands that work in any state: /start, /help, /cancel, /status (or "我的需求"), /lang.
+
+Also the answers to what fits no flow: an unknown command, a sticker or a voice message. These
+have no state of their own; /privacy and /delete live in privacy.py, /survey in survey.py.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from bot.turn import ANY, IDLE, Kind, Transitions, Turn
+from core.models import Request
+from core.taxonomy import category_names
+
+STATUS_LIMIT = 10
+# typed instead of /status; in states that expect an answer (a phone number, a comment) they are that answer
+MY_REQUESTS = {"我的需求", "我的诉求", "查进度", "进度", "my requests", "status"}
+
+
+def start(turn: Turn, _arg: str) -> None:
+    """/start: whatever was under way is dropped; the welcome and the commands."""
+    turn.reset()
+    turn.say(turn.tr("bot_welcome"))
+
+
+def show_help(turn: Turn, _arg: str) -> None:
+    """/help: how to use the bot."""
+    turn.say(turn.tr("bot_help"))
+
+
+def cancel(turn: Turn, _arg: str) -> None:
+    """/cancel: drop whatever was under way, and say whether there was anything."""
+    busy = turn.state != IDLE
+    turn.reset()
+    turn.say(turn.tr("bot_cancelled" if busy else "bot_nothing_to_cancel"))
+
+
+def status(turn: Turn, _arg: object) -> None:
+    """/status or "我的需求": the resident's own last requests with their state (the flow under way goes on)."""
+    rows = turn.session.exec(
+        select(Request).where(Request.resident_id == turn.resident.id)
+        .order_by(Request.created_at.desc(), Request.id.desc()).limit(STATUS_LIMIT)
+    ).all()
+    if not rows:
+        turn.say(turn.tr("bot_status_none"))
+        return
+    names = category_names(turn.session, turn.lang)
+    lines = [turn.tr("bot_status_title")]
+    for r in rows:
+        snippet = r.text.replace("\n", " ")
+        snippet = snippet[:30] + ("…" if len(snippet) > 30 else "")
+        category = names.get(r.category_code or "", turn.tr("ticket_unclassified"))
+        lines.append(f"{r.ticket} · {turn.tr('status_' + r.status)} · {category} · "
+                     f"{r.created_at:%Y-%m-%d}\n  {snippet}")
+    turn.say("\n".join(lines))
+
+
+def switch_language(turn: Turn, arg: str) -> None:
+    """/lang toggles 中文/English; /lang en and /lang zh choose. Stored on the resident."""
+    wanted = arg.lower()[:2] if arg else ("en" if turn.lang == "zh" else "zh")
+    turn.lang = wanted if wanted in ("zh", "en") else "zh"
+    turn.resident.language = turn.lang
+    turn.session.add(turn.resident)
+    turn.say(turn.tr("bot_lang_set"))
+
+
+def unknown_command(turn: Turn, _arg: str) -> None:
+    """A /command nobody handles."""
+    turn.say(turn.tr("bot_unknown_command"))
+
+
+def unreadable(turn: Turn, _value: None) -> None:
+    """A sticker, a voice message, ...: say what we can read."""
+    turn.say(turn.tr("bot_unsupported"))
+
+
+TRANSITIONS: Transitions = {
+    (ANY, "/start"): start,
+    (ANY, "/help"): show_help,
+    (ANY, "/cancel"): cancel,
+    (ANY, "/status"): status,
+    (ANY, Kind.MY_REQUESTS): status,
+    (ANY, "/lang"): switch_language,
+    (ANY, "/language"): switch_language,
+    (ANY, Kind.COMMAND): unknown_command,
+    (ANY, Kind.UNREADABLE): unreadable,
+}
