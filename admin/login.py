@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse
 
 from core.accounts import authenticate, LoginThrottled
 from core.deps import SessionDep
-from core.security import csrf_protect, login_session
+from core.security import csrf_protect, end_session, is_local_path, login_session
 from core.models import Role
 from core.templating import language, render
 
@@ -18,7 +18,7 @@ router = APIRouter(tags=["admin"])
 
 def _safe_next(target: str | None) -> str:
     # only local paths: no open redirect to another site
-    if target and target.startswith("/") and not target.startswith("//"):
+    if is_local_path(target):
         return target
     return "/admin"
 
@@ -37,19 +37,22 @@ def login(request: Request, session: SessionDep, username: Annotated[str, Form(m
     ip = request.client.host if request.client else ""
     try:
         user = authenticate(session, username.strip(), password, ip)
-    except LoginThrottled:
+    except LoginThrottled as exc:
         msg = "尝试次数过多，请稍后再试。" if lang == "zh" else "Too many attempts: try again later."
-        return render(request, "admin/login.html", status_code=429, next=_safe_next(next), error=msg)
+        response = render(request, "admin/login.html", status_code=429, next=_safe_next(next), error=msg)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     if user is None:
         msg = "用户名或密码错误。" if lang == "zh" else "Wrong username or password."
         return render(request, "admin/login.html", status_code=401, next=_safe_next(next), error=msg)
-    login_session(request, user)
+    login_session(request, session, user, ip)
+    session.commit()
     request.session["lang"] = lang
     return RedirectResponse(_safe_next(next) if user.role != Role.org else "/org", status_code=303)
 
 
 @router.post("/logout", dependencies=[Depends(csrf_protect)])
-def logout(request: Request):
-    """End the session."""
-    request.session.clear()
+def logout(request: Request, session: SessionDep):
+    """End the session, and every other session of this account."""
+    end_session(request, session)
     return RedirectResponse("/login", status_code=303)

@@ -60,8 +60,10 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
     """Run the web app (public form, API, admin)."""
     import uvicorn
 
+    # the app reads X-Forwarded-For itself, from TRUSTED_PROXIES only (core.deps.client_ip): uvicorn's
+    # own rewriting would trust any client on 127.0.0.1
     uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers,
-                reload=reload, proxy_headers=True)
+                reload=reload, proxy_headers=False)
 
 
 @app.command()

@@ -19,7 +19,7 @@ from starlette.middleware.sessions import SessionMiddleware
 import admin.web
 import bot.web
 import survey.web
-from app import health
+from app import docs, errors, health
 from core.db import session_scope
 from core.security import LoginRequired
 from core.settings import get_settings
@@ -48,9 +48,11 @@ def create_app() -> FastAPI:
     settings = get_settings()
     logging.basicConfig(level=settings.log_level)
     app = FastAPI(title="community-needs", version="0.1.0", lifespan=lifespan,
-                  description="Residents' needs in, community services out.")
+                  description="Residents' needs in, community services out.", docs_url=None, redoc_url=None)
+    errors.install(app)  # error answers, body size limit, unstorable input: inside the session middleware
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="needs_session",
-                       same_site="lax", https_only=settings.session_cookie_secure, max_age=8 * 3600)
+                       same_site="lax", https_only=settings.session_cookie_secure,
+                       max_age=settings.session_hours * 3600)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):
@@ -69,6 +71,8 @@ def create_app() -> FastAPI:
         return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    if settings.api_docs:
+        docs.install(app)
     for router in [form.router, api.router, health.router, *admin.web.routers, *survey.web.routers,
                    *bot.web.routers]:
         app.include_router(router)

@@ -17,12 +17,24 @@ from core.models import (
     StaffUser,
     utcnow,
 )
-from core.security import hash_password, verify_password
+from core.security import hash_password, revoke_sessions, verify_password
 from core.settings import get_settings
+
+# Growing waits instead of a lockout: after the free failures each try waits twice as long as the
+# one before. Failures of one account name from one address, and all failures from one address,
+# wait up to LOGIN_LOCK_MINUTES; failures of one account name from anywhere wait at most
+# ACCOUNT_MAX_WAIT, so that nobody can keep another person out of their account for longer.
+FIRST_WAIT = dt.timedelta(seconds=5)
+ACCOUNT_MAX_WAIT = dt.timedelta(minutes=1)
+ADDRESS_FREE_FAILURES = 20  # a shared office address mistypes more often than one person
+ACCOUNT_MEMORY = dt.timedelta(days=1)  # an account's failures are forgotten after this or its next success
+ADDRESS_MEMORY = dt.timedelta(hours=1)
 
 
 class LoginThrottled(Exception):
-    pass
+    def __init__(self, retry_after: int):
+        self.retry_after = retry_after
+        super().__init__(f"login throttled: retry after {retry_after} s")
 
 
 def create_user(session: Session, username: str, password: str, role: Role | str,
@@ -62,23 +74,89 @@ def create_user(session: Session, username: str, password: str, role: Role | str
     return user
 
 
-def authenticate(session: Session, username: str, password: str, ip: str = "") -> StaffUser | None:
-    """Check a password; too many recent failures lock the account name for a while."""
+def _wait(failures: int, free: int, longest: dt.timedelta) -> dt.timedelta:
+    if failures < free:
+        return dt.timedelta(0)
+    return min(longest, FIRST_WAIT * 2 ** min(failures - free, 20))
+
+
+def _failures(session: Session, conditions: tuple, memory: dt.timedelta,
+              reset_on_success: bool) -> tuple[int, dt.datetime | None]:
+    """Failures matching `conditions` within `memory` (and after the last matching success, if asked),
+    and when the latest was."""
+    since = utcnow() - memory
+    if reset_on_success:
+        last_ok = session.exec(select(func.max(LoginAttempt.created_at)).where(
+            *conditions, LoginAttempt.success, LoginAttempt.created_at >= since)).one()
+        since = max(since, _aware(last_ok)) if last_ok is not None else since
+    count, latest = session.exec(select(func.count(), func.max(LoginAttempt.created_at)).where(
+        *conditions, ~LoginAttempt.success, LoginAttempt.created_at > since)).one()
+    return count, _aware(latest)
+
+
+def _aware(moment: dt.datetime | None) -> dt.datetime | None:
+    return moment.replace(tzinfo=dt.UTC) if moment is not None and moment.tzinfo is None else moment
+
+
+def login_wait(session: Session, username: str, ip: str) -> int:
+    """Seconds this address must wait before trying this account name again (0: try now).
+
+    Only the account's owner can reset the per-account counts (by logging in); the per-address
+    count is not reset by a success, or one valid account would let its holder spray the others."""
     settings = get_settings()
-    since = utcnow() - dt.timedelta(minutes=settings.login_lock_minutes)
-    failures = session.exec(
-        select(func.count()).select_from(LoginAttempt).where(
-            LoginAttempt.username == username, LoginAttempt.created_at >= since, ~LoginAttempt.success)
-    ).one()
-    if failures >= settings.login_max_failures:
-        raise LoginThrottled()
+    longest = dt.timedelta(minutes=settings.login_lock_minutes)
+    now = utcnow()
+    wait = dt.timedelta(0)
+    rules = (  # conditions, free failures, longest wait, memory, reset by a success
+        ((LoginAttempt.username == username, LoginAttempt.ip == ip), settings.login_max_failures, longest,
+         ACCOUNT_MEMORY, True),
+        ((LoginAttempt.ip == ip,), ADDRESS_FREE_FAILURES, longest, ADDRESS_MEMORY, False),
+        ((LoginAttempt.username == username,), settings.login_max_failures, ACCOUNT_MAX_WAIT, ACCOUNT_MEMORY, True),
+    )
+    for conditions, free, cap, memory, reset in rules:
+        count, latest = _failures(session, conditions, memory, reset)
+        if latest is not None:
+            wait = max(wait, latest + _wait(count, free, cap) - now)
+    return max(0, int(wait.total_seconds() + 0.999))
+
+
+def authenticate(session: Session, username: str, password: str, ip: str = "") -> StaffUser | None:
+    """Check a password; after repeated failures each try must wait longer (LoginThrottled).
+
+    A try refused for waiting is not counted and checks no password, so guessing is held to one
+    try per wait however fast it is sent."""
+    username, ip = username[:64], ip[:64]
+    wait = login_wait(session, username, ip)
+    if wait:
+        raise LoginThrottled(wait)
     user = session.exec(select(StaffUser).where(StaffUser.username == username)).first()
     ok = verify_password(password, user.password_hash if user else None)
     ok = ok and user is not None and user.is_active
-    session.add(LoginAttempt(username=username[:64], ip=ip[:64], success=ok))
+    session.add(LoginAttempt(username=username, ip=ip, success=ok))
     if ok:
         user.last_login_at = utcnow()
         session.add(user)
         audit(session, user, "login", ip=ip)
     session.commit()
     return user if ok else None
+
+
+def set_password(session: Session, user: StaffUser, password: str, actor: StaffUser | None = None) -> None:
+    """A new password ends every session of the account."""
+    if len(password) < 8:
+        raise ValueError("password must have at least 8 characters")
+    user.password_hash = hash_password(password)
+    session.add(user)
+    revoke_sessions(session, user.id)
+    audit(session, actor or user, "user.password", "staffuser", user.id)
+    session.commit()
+
+
+def set_active(session: Session, user: StaffUser, active: bool, actor: StaffUser | None = None) -> None:
+    """Deactivating an account ends every session of it at once."""
+    user.is_active = active
+    session.add(user)
+    if not active:
+        revoke_sessions(session, user.id)
+    audit(session, actor or user, "user.activate" if active else "user.deactivate", "staffuser", user.id)
+    session.commit()

@@ -9,7 +9,16 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import JSON, DateTime, Index, MetaData, TypeDecorator, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Index,
+    MetaData,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 # A naming convention makes constraint names stable across SQLite (batch mode) and PostgreSQL.
@@ -529,9 +538,32 @@ class LoginAttempt(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=64, index=True)
-    ip: str = Field(default="", max_length=64)
+    ip: str = Field(default="", max_length=64, index=True)
     success: bool = False
     created_at: dt.datetime = _ts(index=True)
+
+
+class StaffSession(SQLModel, table=True):
+    """A signed-in browser: the cookie carries only a random id whose SHA-256 is kept here, so that
+    logging out, a new password or a deactivated account ends the session everywhere (core/accounts.py)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="staffuser.id", index=True)
+    created_at: dt.datetime = _ts()
+    last_seen_at: dt.datetime = _ts()
+    expires_at: dt.datetime = Field(sa_type=UTCDateTime)
+    revoked_at: dt.datetime | None = _opt_ts()
+    ip: str = Field(default="", max_length=64)
+
+
+class RateCounter(SQLModel, table=True):
+    """Hits per bucket, key (a client address) and fixed window, shared by every process (core/ratelimit.py)."""
+
+    bucket: str = Field(max_length=32, primary_key=True)
+    key: str = Field(max_length=64, primary_key=True)
+    window_start: int = Field(primary_key=True, sa_type=BigInteger)  # epoch seconds, a multiple of the window
+    hits: int = 0
 
 
 class ApiKey(SQLModel, table=True):

@@ -28,10 +28,18 @@ class Settings(BaseSettings):
     telegram_webhook_secret: str = ""
 
     max_text_length: int = 2000
-    public_base_url: str = "http://127.0.0.1:8000"
+    public_base_url: str = Field("http://127.0.0.1:8000", description="the site's public root, for every absolute "
+                                 "link, QR code and poster (never taken from the request's Host header)")
     session_cookie_secure: bool = False
-    login_max_failures: int = 5
-    login_lock_minutes: int = 15
+    session_hours: int = Field(8, description="a staff session ends this long after login")
+    login_max_failures: int = Field(5, description="failed logins per account name before each try waits")
+    login_lock_minutes: int = Field(15, description="the longest wait between tries from one client address")
+    public_rate_limit: int = Field(30, description="public writes per client address per minute; 0 = off")
+    trusted_proxies: str = Field("", description="comma-separated addresses or networks of reverse proxies whose "
+                                 "X-Forwarded-For is believed; empty: the peer address is the client")
+    max_body_bytes: int = Field(1024 * 1024, description="largest request body")
+    max_upload_bytes: int = Field(20 * 1024 * 1024, description="largest file upload on staff pages (multipart)")
+    api_docs: bool = Field(True, description="serve /docs and /redoc (from local files)")
     survey_rate_limit: int = Field(60, description="survey submissions per client address per 10 minutes")
     open311_rate_limit: int = Field(60, description="Open311 requests filed per API key per minute; 0 = off")
     open311_jurisdiction_id: str = Field("", description="Open311 jurisdiction_id; default: the street's code")

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Annotated
 
-from fastapi import APIRouter, Header, HTTPException, Response
+from fastapi import APIRouter, Depends, Header, HTTPException, Response
 from pydantic import BaseModel, Field
 from sqlmodel import select
 
 from core.deps import SessionDep
 from core.models import Channel, Place
+from core.ratelimit import public_write
 from core.models import Request as Req
 from intake.service import IntakeError, IntakeIn, submit
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
 
 
 class RequestCreate(BaseModel):
     text: str = Field(description="What the resident needs, at most 2,000 characters")
-    place_id: int | None = Field(default=None, description="compound, grid or community id")
+    place_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="compound, grid or community id")
     place_code: str | None = Field(default=None, max_length=40, description="or the place's code")
     contact: str | None = Field(default=None, max_length=120)
     consent: bool = Field(default=False, description="the resident agrees that the contact is stored")
@@ -57,8 +60,9 @@ def _created(r: Req) -> RequestCreated:
 
 
 @router.post("/requests", status_code=201, response_model=RequestCreated,
+             dependencies=[Depends(public_write("api"))],
              responses={200: {"model": RequestCreated, "description": "a repeated delivery: the stored request"},
-                        422: {"model": ErrorDetail}})
+                        422: {"model": ErrorDetail}, 429: {"model": ErrorDetail, "description": "too many requests"}})
 def create_request(body: RequestCreate, session: SessionDep, response: Response,
                    idempotency_key: Annotated[str | None, Header(max_length=128)] = None):
     """Submit a resident's request; answers with its ticket and what the classifier understood."""
@@ -74,7 +78,7 @@ def create_request(body: RequestCreate, session: SessionDep, response: Response,
     external_id = body.external_id or idempotency_key
     try:
         result = submit(session, IntakeIn(text=body.text, channel=Channel.web,
-                                          external_id=f"api:{external_id}" if external_id else None,
+                                          external_id=_delivery_key(external_id) if external_id else None,
                                           place_id=place_id, contact=body.contact, language=body.language))
     except IntakeError as exc:
         raise HTTPException(422, detail={"code": exc.code, "message": exc.message(body.language)}) from exc
@@ -83,7 +87,14 @@ def create_request(body: RequestCreate, session: SessionDep, response: Response,
     return _created(result.request)
 
 
-@router.get("/requests/{ticket}", response_model=RequestStatus)
+def _delivery_key(external_id: str) -> str:
+    """The stored de-duplication key: a long caller's id is kept as its digest, so that it fits."""
+    key = f"api:{external_id}"
+    return key if len(key) <= 128 else "api#" + hashlib.sha256(external_id.encode()).hexdigest()
+
+
+@router.get("/requests/{ticket}", response_model=RequestStatus, dependencies=[Depends(public_write("lookup"))],
+            responses={404: {"model": ErrorDetail}, 429: {"model": ErrorDetail, "description": "too many lookups"}})
 def request_status(ticket: str, session: SessionDep):
     """Where a request stands, by its ticket (no text or personal data)."""
     r = session.exec(select(Req).where(Req.ticket == ticket.upper())).first()

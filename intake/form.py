@@ -10,7 +10,9 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import Session, select
 
 from core.deps import SessionDep
+from core.i18n import gettext
 from core.models import Channel, Place, PlaceKind
+from core.ratelimit import public_hit
 from core.security import check_csrf
 from core.settings import get_settings
 from core.taxonomy import category_names
@@ -64,6 +66,13 @@ def need_submit(
         check_csrf(request, csrf_token)
     except HTTPException:
         return _form(request, session, 403, error=IntakeError("csrf").message(lang), **keep)
+    retry = public_hit(request, session, "form")
+    if retry is not None:  # the form comes back with what the resident typed
+        response = _form(request, session, 429, error=gettext(lang)(
+            "Too many submissions from your connection: please try again in {seconds} seconds. "
+            "Everything sent before was received.").format(seconds=retry.seconds), **keep)
+        response.headers["Retry-After"] = str(retry.seconds)
+        return response
     try:
         if contact.strip() and not consent:
             raise IntakeError("contact_without_consent")

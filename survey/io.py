@@ -33,6 +33,10 @@ def parse_definition(data: str | bytes | dict) -> SurveyDefinition:
         return SurveyDefinition.model_validate(raw)
     except json.JSONDecodeError as exc:
         raise SurveyError("bad_definition", detail=f"not JSON (line {exc.lineno}: {exc.msg})") from exc
+    except UnicodeDecodeError as exc:
+        raise SurveyError("bad_definition", detail="not UTF-8 text") from exc
+    except RecursionError as exc:
+        raise SurveyError("bad_definition", detail="nested too deeply") from exc
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])

@@ -1,0 +1,278 @@
+"""Every error answered in its route's own form: `{code, message}` on the JSON API (as the OpenAPI
+schema says), Open311's error list on /open311, a page in the person's language everywhere else.
+
+Also the guard in front of every route: a request body size limit, and input that the databases
+cannot store (NUL characters, which PostgreSQL refuses in text; NaN and Infinity, which are not
+JSON; JSON nested too deeply to parse) is refused with a 4xx before any route sees it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from markupsafe import escape
+from sqlalchemy.exc import DataError, StatementError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from core.i18n import N_, gettext, normalize_language
+from core.ratelimit import RateLimited
+from core.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+# code and message of each answer, by status; a route's own {code, message} detail wins on the API
+STATUS = {
+    400: ("bad_request", N_("The request could not be read.")),
+    401: ("unauthorized", N_("Please log in.")),
+    403: ("forbidden", N_("You may not do this.")),
+    404: ("not_found", N_("Not found.")),
+    405: ("method_not_allowed", N_("This address does not accept that method.")),
+    409: ("conflict", N_("This cannot be done in the current state.")),
+    413: ("too_large", N_("What was sent is too large.")),
+    422: ("invalid_input", N_("Some of what was sent is not valid.")),
+    429: ("rate_limited", N_("Too many submissions from your connection: please try again in {seconds} seconds. "
+                            "Everything sent before was received.")),
+    500: ("internal_error", N_("Something went wrong on our side. Please try again later.")),
+}
+UNSTORABLE = N_("What was sent contains characters or numbers that cannot be stored.")
+CSRF = N_("This form has expired: reload the page and send it again.")
+
+
+def _kind(path: str) -> str:
+    if path.startswith("/open311/"):
+        return "open311"
+    if path.startswith(("/api/", "/telegram/")) or path == "/openapi.json":
+        return "api"
+    return "html"
+
+
+def _lang(scope: Scope) -> str:
+    from urllib.parse import parse_qs
+
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("lang", [""])[0]
+    return normalize_language(query or (scope.get("session") or {}).get("lang"))
+
+
+def error_response(scope: Scope, status: int, code: str | None = None, *, msgid: str | None = None,
+                   text: str | None = None, headers: dict | None = None, extra: dict | None = None) -> Response:
+    """The answer for an error at `scope`'s path, in the right form and language. `msgid` is a
+    catalogue message (translated here); `text`, a route's own message for the API, already translated."""
+    default_code, default_msgid = STATUS.get(status, STATUS[500 if status >= 500 else 400])
+    code = code or default_code
+    seconds = (headers or {}).get("Retry-After", "60")
+    translated = gettext(_lang(scope))(msgid or default_msgid).format(seconds=seconds)
+    kind = _kind(scope.get("path", ""))
+    if kind == "api":
+        return JSONResponse({"code": code, "message": text or translated, **(extra or {})}, status_code=status,
+                            headers=headers)
+    if kind == "open311":
+        body = json.dumps([{"code": status, "description": text or translated}], ensure_ascii=False)
+        return Response(body, status_code=status, media_type="application/json; charset=utf-8", headers=headers)
+    if "session" not in scope:  # an error outside the session middleware: a page without the site's frame
+        return HTMLResponse(f"<!doctype html><meta charset=utf-8><title>{status}</title><p>{escape(translated)}</p>",
+                            status_code=status, headers=headers)
+    from core.templating import render  # pages only: the API answers without templates
+
+    response = render(Request(scope), "error.html", status_code=status, message=translated, code=code)
+    response.headers.update(headers or {})
+    return response
+
+
+def _detail(exc: StarletteHTTPException) -> tuple[str | None, str | None, dict]:
+    """A route's detail: {code, message, ...} as given, or a plain (English, developer) string."""
+    detail = exc.detail
+    if isinstance(detail, dict) and "code" in detail:
+        extra = {k: v for k, v in detail.items() if k not in ("code", "message")}
+        return str(detail["code"]), str(detail.get("message", "")) or None, extra
+    if isinstance(detail, str) and detail.startswith("CSRF"):
+        return "csrf", None, {}
+    return None, detail if isinstance(detail, str) and detail != _phrase(exc.status_code) else None, {}
+
+
+def _phrase(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def install(app: FastAPI) -> None:
+    """Register the exception handlers and the input guard on `app`."""
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        code, text, extra = _detail(exc)
+        return error_response(request.scope, exc.status_code, code, msgid=CSRF if code == "csrf" else None,
+                              text=text, headers=exc.headers, extra=extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError):
+        # no input is echoed back: it may be huge, or NaN, which JSON cannot carry
+        errors = [{"field": ".".join(str(part) for part in e.get("loc", ()) if part != "body"),
+                   "message": str(e.get("msg", ""))} for e in exc.errors()[:20]]
+        text = "; ".join(f"{e['field']}: {e['message']}" for e in errors)[:500] or None
+        return error_response(request.scope, 422, "invalid_input", text=text, extra={"errors": errors})
+
+    @app.exception_handler(RateLimited)
+    async def rate_limited(request: Request, exc: RateLimited):
+        return error_response(request.scope, 429, headers={"Retry-After": str(exc.retry_after)})
+
+    async def unstorable(request: Request, exc: Exception):
+        # a value the database cannot hold (an id past its integer type, NUL in text): the input is wrong
+        log.info("refused unstorable input on %s: %s", request.url.path, type(exc).__name__)
+        return error_response(request.scope, 422, "invalid_input", msgid=UNSTORABLE)
+
+    app.add_exception_handler(DataError, unstorable)
+    app.add_exception_handler(OverflowError, unstorable)
+
+    @app.exception_handler(StatementError)
+    async def statement_error(request: Request, exc: StatementError):
+        if isinstance(exc.orig, (OverflowError, ValueError)) or isinstance(exc, DataError):
+            return await unstorable(request, exc)
+        raise exc
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, exc: Exception):
+        log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        return error_response(request.scope, 500)
+
+    app.add_middleware(InputGuard)
+
+
+class _Refused(Exception):
+    def __init__(self, status: int, message: str):
+        self.status, self.message = status, message
+
+
+def _no_nul(value) -> None:
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise _Refused(422, UNSTORABLE)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _no_nul(key)
+            _no_nul(item)
+    elif isinstance(value, list):
+        for item in value:
+            _no_nul(item)
+
+
+def _not_json_number(constant: str):
+    raise _Refused(422, N_("NaN and Infinity are not JSON numbers."))
+
+
+class InputGuard:
+    """Refuse oversized bodies (413) and input no database can store (422), for every route.
+
+    JSON and urlencoded bodies are read here whole (they are small: MAX_BODY_BYTES) and handed on
+    unchanged; other bodies (file uploads) are counted as they stream, up to MAX_UPLOAD_BYTES on
+    staff pages."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        settings = get_settings()
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+        limit = settings.max_body_bytes
+        if content_type == "multipart/form-data" and scope.get("path", "").startswith("/admin/"):
+            limit = max(limit, settings.max_upload_bytes)
+        try:
+            if "\x00" in scope.get("path", "") or b"%00" in scope.get("query_string", b"") \
+                    or b"\x00" in scope.get("query_string", b""):
+                raise _Refused(422, UNSTORABLE)
+            length = headers.get("content-length", "")
+            if length.isdigit() and int(length) > limit:
+                raise _Refused(413, STATUS[413][1])
+            if content_type in ("application/json", "application/x-www-form-urlencoded") \
+                    or content_type.endswith("+json"):
+                body = await _read(receive, limit)
+                _check(body, content_type)
+                receive = _replay(body)
+            else:
+                receive = _counted(receive, limit)
+        except _Refused as refused:
+            await _drain_and_answer(scope, send, refused)
+            return
+        await self.app(scope, receive, send)
+
+
+async def _drain_and_answer(scope: Scope, send: Send, refused: _Refused) -> None:
+    code = {413: "too_large", 422: "invalid_input"}.get(refused.status)
+    await error_response(scope, refused.status, code, msgid=refused.message)(scope, _empty_receive, send)
+
+
+async def _empty_receive() -> Message:
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+async def _read(receive: Receive, limit: int) -> bytes:
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise _Refused(413, STATUS[413][1])
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _check(body: bytes, content_type: str) -> None:
+    if content_type == "application/x-www-form-urlencoded":
+        if b"%00" in body or b"\x00" in body:
+            raise _Refused(422, UNSTORABLE)
+        return
+    if not body:
+        return
+    try:
+        value = json.loads(body, parse_constant=_not_json_number)
+    except _Refused:
+        raise
+    except RecursionError:
+        raise _Refused(422, N_("The JSON is nested too deeply.")) from None
+    except ValueError:
+        return  # not JSON at all: the route's own validation says so, in its own words
+    _no_nul(value)
+
+
+def _replay(body: bytes) -> Receive:
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return {"type": "http.disconnect"}
+
+    return receive
+
+
+def _counted(receive: Receive, limit: int) -> Receive:
+    size = 0
+
+    async def counted() -> Message:
+        nonlocal size
+        message = await receive()
+        if message["type"] == "http.request":
+            size += len(message.get("body", b""))
+            if size > limit:
+                raise StarletteHTTPException(413)
+        return message
+
+    return counted
