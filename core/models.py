@@ -115,6 +115,7 @@ class EventType(StrEnum):
     rated = "rated"
     duplicate_delivery = "duplicate_delivery"
     anonymised = "anonymised"
+    category_imported = "category_imported"  # the category a records file gave: training data (nlp/dataset.py)
 
 
 class Role(StrEnum):
@@ -152,7 +153,12 @@ class Place(SQLModel, table=True):
     # WGS-84, where known: Open311 clients report by coordinates (open311/places.py)
     latitude: float | None = None
     longitude: float | None = None
+    # other names residents and files use (星湖苑 / xhy / Xinghuyuan), found in text by core.places.find_place
+    aliases: list = Field(default_factory=list, sa_type=JSON)
+    # a retired place leaves the pick lists and is no longer recognised in text; its requests keep it
+    retired_at: dt.datetime | None = _opt_ts()
     created_at: dt.datetime = _ts()
+    updated_at: dt.datetime = _ts(sa_column_kwargs={"onupdate": utcnow})  # what core.places' cache watches
 
 
 class Category(SQLModel, table=True):
@@ -219,6 +225,9 @@ class StaffUser(SQLModel, table=True):
     telegram_chat_id: str | None = Field(default=None, max_length=64)
     created_at: dt.datetime = _ts()
     last_login_at: dt.datetime | None = _opt_ts()
+    # set by a password reset: the temporary password lets its holder in only to choose a new one
+    must_change_password: bool = False
+    password_changed_at: dt.datetime | None = _opt_ts()
 
 
 class StaffCommunity(SQLModel, table=True):
@@ -520,6 +529,25 @@ class ModelVersion(SQLModel, table=True):
     metrics: dict = Field(default_factory=dict, sa_type=JSON)
     active: bool = False
     created_at: dt.datetime = _ts()
+
+
+class Job(SQLModel, table=True):
+    """A long task started from the admin view (a file import, a retraining): its progress and outcome,
+    in the database so that whichever web process serves the page can show it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)  # places_import | requests_import | train
+    status: str = Field(default="queued", max_length=16)  # queued | running | done | failed
+    title: str = Field(default="", max_length=200)  # the file's name
+    total: int = 0
+    done: int = 0
+    counts: dict = Field(default_factory=dict, sa_type=JSON)  # {"created": 3, "unchanged": 1, "refused": 2}
+    errors: list = Field(default_factory=list, sa_type=JSON)  # [[row number, reason], ...], the first ones
+    message: str = ""
+    created_by_id: int | None = Field(default=None, foreign_key="staffuser.id")
+    created_at: dt.datetime = _ts()
+    updated_at: dt.datetime = _ts()
+    finished_at: dt.datetime | None = _opt_ts()
 
 
 class AuditLog(SQLModel, table=True):
