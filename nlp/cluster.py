@@ -33,6 +33,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from nlp.concepts import fold, lexicon
 from nlp.keywords import content_words, idf_table, place_marks
@@ -54,6 +55,7 @@ MARK_NAMED_SHARE = 0.5  # a cluster names a building when at least this share of
 MARK_SAME_SHARE = 0.25  # ...and a request naming another building (below this share) is refused
 OBJECT_MEAN = 0.2  # objects whose mean weight reaches this (about a third of the members) are what a cluster is about
 CANDIDATES = 8
+KEYWORDS_SETTLED = 10  # past this size a cluster's keywords are recomputed every tenth member
 REFINE_PASSES = 2
 
 Vector = dict[str, float]
@@ -99,20 +101,21 @@ class PlaceTable:
 
     @classmethod
     def from_session(cls, session) -> PlaceTable:
-        """Every place of the database (read again when places are added; aliases used if the table has them)."""
-        from sqlalchemy import func
-        from sqlmodel import select
-
-        from core.models import Place
-
-        stamp = tuple(session.exec(select(func.count(Place.id), func.max(Place.id))).one())
+        """Every place of the database, read again when a place is added or edited (aliases used where
+        the table has them); one small aggregate query otherwise."""
+        conn = session.connection()
+        stamp = tuple(conn.execute(_places_stamp()).one())
         key = (str(session.get_bind().url), stamp)
         cached = _TABLES.get(key)
         if cached is not None and time.monotonic() - cached[0] < TABLE_TTL:
             return cached[1]
+        from sqlalchemy import select
+
+        from core.models import Place
+
         aliases = getattr(Place, "aliases", None)  # a column that may be added later
         columns = [Place.id, Place.kind, Place.name, Place.parent_id] + ([aliases] if aliases is not None else [])
-        rows = [tuple(r) + (None,) * (5 - len(r)) for r in session.exec(select(*columns))]
+        rows = [tuple(r) + (None,) * (5 - len(r)) for r in conn.execute(select(*columns))]
         parents = {r[0]: (r[1], r[3]) for r in rows}
 
         def community(pid):
@@ -178,6 +181,17 @@ class PlaceTable:
         if given is not None and given.kind == "community":
             return given.key, community, spans
         return (place if place not in (None, "") else None), community, spans
+
+
+@lru_cache(maxsize=1)
+def _places_stamp():
+    from sqlalchemy import func, select
+
+    from core.models import Place
+
+    place = Place.__table__
+    edited = [func.max(place.c.updated_at)] if "updated_at" in place.c else []  # a column that may be added later
+    return select(func.count(place.c.id), func.max(place.c.id), *edited)
 
 
 TABLE_TTL = 300.0  # seconds: a renamed place or a new alias is seen within five minutes
@@ -325,6 +339,8 @@ class MemoryIndex:
             return None, 0.0
         rough: dict[int, float] = defaultdict(float)
         for t, w in sig.vector.items():
+            if t.startswith(CONCEPT) and t[1:] not in sig.objects:
+                continue  # problems, places and minor things join nothing on their own
             for cid, s in self.postings.get((sig.scope, t), {}).items():
                 rough[cid] += w * s
         top = sorted(rough, key=lambda c: (-rough[c] / self.sizes[c], c))[:CANDIDATES]
@@ -423,6 +439,40 @@ def cluster_texts(texts: Sequence[str], places: Sequence[object] | None = None, 
 
 # --- in the database: assignment on intake, re-clustering, merge and split ------------------------
 
+@lru_cache(maxsize=2)
+def _statements(dialect: str) -> dict:
+    """The statements of assignment on intake, built once (building a statement costs more than running it)."""
+    from sqlalchemy import bindparam, insert, select, update
+
+    from core.models import Cluster, ClusterTerm, Request, RequestEvent
+
+    ct, cl, ev, rq = ClusterTerm.__table__, Cluster.__table__, RequestEvent.__table__, Request.__table__
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    add = upsert(ct)
+    return {
+        "candidates": select(ct.c.cluster_id, ct.c.term, ct.c.weight, cl.c.size)
+        .join(cl, cl.c.id == ct.c.cluster_id)
+        .where(ct.c.scope_id == bindparam("scope"), ct.c.term.in_(bindparam("terms", expanding=True))),
+        "details": select(ct.c.cluster_id, ct.c.term, ct.c.weight)
+        .where(ct.c.cluster_id.in_(bindparam("ids", expanding=True)),
+               (ct.c.term < "0") | ct.c.term.in_(bindparam("terms", expanding=True))),
+        "top_terms": select(ct.c.term, ct.c.weight).where(ct.c.cluster_id == bindparam("cid"))
+        .order_by(ct.c.weight.desc()).limit(24),
+        "add_terms": add.on_conflict_do_update(index_elements=["cluster_id", "term"],
+                                               set_={"weight": ct.c.weight + add.excluded.weight}),
+        "new_cluster": insert(cl).returning(cl.c.id),
+        "grow": update(cl).where(cl.c.id == bindparam("cid")).values(size=cl.c.size + 1,
+                                                                      updated_at=bindparam("now")),
+        "grow_keywords": update(cl).where(cl.c.id == bindparam("cid")).values(
+            size=cl.c.size + 1, updated_at=bindparam("now"), keywords=bindparam("kw", type_=cl.c.keywords.type)),
+        "event": insert(ev),
+        "link": update(rq).where(rq.c.id == bindparam("rid")).values(cluster_id=bindparam("cid")),
+    }
+
+
 def request_signature(request, table: PlaceTable) -> Signature:
     sig = signature(request.text, request.place_id or request.community_id, request.category_code, table)
     if sig.community is None:
@@ -430,22 +480,12 @@ def request_signature(request, table: PlaceTable) -> Signature:
     return sig
 
 
-def _upsert(session, cluster_id: int, scope: int, terms: Vector) -> None:
+def _upsert(conn, cluster_id: int, scope: int, terms: Vector) -> None:
     """Add a member's terms to a cluster's sums: one statement whatever the number of terms."""
-    from core.models import ClusterTerm
-
-    if not terms:
-        return
-    rows = [{"cluster_id": cluster_id, "term": t[:40], "scope_id": scope, "weight": w} for t, w in terms.items()]
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(ClusterTerm)
-    stmt = stmt.on_conflict_do_update(index_elements=["cluster_id", "term"],
-                                      set_={"weight": ClusterTerm.weight + stmt.excluded.weight})
-    session.execute(stmt, rows)
+    if terms:
+        conn.execute(_statements(conn.dialect.name)["add_terms"],
+                     [{"cluster_id": cluster_id, "term": t[:40], "scope_id": scope, "weight": w}
+                      for t, w in terms.items()])
 
 
 def _store_terms(session, cluster_id: int, scope: int, sums: Vector) -> None:
@@ -459,30 +499,27 @@ def _store_terms(session, cluster_id: int, scope: int, sums: Vector) -> None:
                                                "weight": w} for t, w in sums.items()])
 
 
-def best_cluster(session, sig: Signature, threshold: float | None = None) -> tuple[int | None, float]:
-    """The best accepting open cluster of the request's scope: two indexed lookups."""
-    from sqlmodel import select
-
-    from core.models import Cluster, ClusterTerm
-
+def best_cluster(session, sig: Signature, threshold: float | None = None) -> tuple[int | None, float, int]:
+    """The best accepting open cluster of the request's scope, its score and size: two indexed lookups."""
     threshold = THRESHOLD if threshold is None else threshold
     if sig.scope is None:
-        return None, 0.0
+        return None, 0.0, 0
+    conn = session.connection()
+    q = _statements(conn.dialect.name)
     terms = [t[:40] for t in sig.vector]
+    anchors = [t for t in terms if not t.startswith(CONCEPT) or t[1:] in sig.objects]  # what can join
+    if not anchors:
+        return None, 0.0, 0
     rough: dict[int, float] = defaultdict(float)
     sizes: dict[int, int] = {}
-    for cid, t, s, size in session.exec(
-            select(ClusterTerm.cluster_id, ClusterTerm.term, ClusterTerm.weight, Cluster.size)
-            .join(Cluster, Cluster.id == ClusterTerm.cluster_id)
-            .where(ClusterTerm.scope_id == sig.scope, ClusterTerm.term.in_(terms))):
+    for cid, t, s, size in conn.execute(q["candidates"], {"scope": sig.scope, "terms": anchors}):
         rough[cid] += sig.vector.get(t, 0.0) * s
         sizes[cid] = size
     top = sorted(rough, key=lambda c: (-rough[c] / max(sizes[c], 1), c))[:CANDIDATES]
     if not top:
-        return None, 0.0
+        return None, 0.0, 0
     sums: dict[int, dict[str, float]] = defaultdict(dict)
-    for cid, t, s in session.exec(select(ClusterTerm.cluster_id, ClusterTerm.term, ClusterTerm.weight).where(
-            ClusterTerm.cluster_id.in_(top), (ClusterTerm.term < "0") | ClusterTerm.term.in_(terms))):
+    for cid, t, s in conn.execute(q["details"], {"ids": top, "terms": terms}):
         sums[cid][t] = s
     best, best_sim = None, 0.0
     for cid in top:
@@ -491,7 +528,7 @@ def best_cluster(session, sig: Signature, threshold: float | None = None) -> tup
         sim = score(sig, sizes[cid], sums[cid])
         if sim is not None and sim >= threshold and (best is None or sim > best_sim):
             best, best_sim = cid, sim
-    return best, best_sim
+    return best, best_sim, sizes.get(best, 0)
 
 
 def keywords_from(sums: dict[str, float], size: int, top: int = 6) -> list[str]:
@@ -509,16 +546,9 @@ def keywords_from(sums: dict[str, float], size: int, top: int = 6) -> list[str]:
     return list(dict.fromkeys(buildings[:1] + shown))[:top]
 
 
-def _keywords(session, cluster_id: int, size: int, extra: Vector) -> list[str]:
-    from sqlmodel import select
-
-    from core.models import ClusterTerm
-
-    rows = dict(session.exec(select(ClusterTerm.term, ClusterTerm.weight).where(
-        ClusterTerm.cluster_id == cluster_id).order_by(ClusterTerm.weight.desc()).limit(24)).all())
-    for t, w in extra.items():
-        rows[t] = rows.get(t, 0.0) + w
-    return keywords_from(rows, size)
+def _keywords(conn, cluster_id: int, size: int) -> list[str]:
+    rows = conn.execute(_statements(conn.dialect.name)["top_terms"], {"cid": cluster_id}).all()
+    return keywords_from(dict(tuple(r) for r in rows), size)
 
 
 _SENTENCE = re.compile(r"[。！？!?\n；;]")
@@ -533,39 +563,48 @@ def title_of(text: str, limit: int = 40) -> str:
 
 
 def assign(session, request, threshold: float | None = None, actor_id: int | None = None, commit: bool = True):
-    """Put a stored request into the best accepting open cluster of its place, or a new cluster.
+    """Put a stored request into the best accepting open cluster of its place, or a new cluster;
+    returns the cluster's id (None for a text with nothing to cluster on).
 
     A request without a place gets a cluster of its own that nothing else joins. With
-    commit=False the changes are only flushed: intake commits them with its last commit.
+    commit=False the changes are only flushed: intake commits them with its last commit. The
+    cluster rows are written with plain statements (no ORM objects): intake's latency budget
+    has no room for the ORM's bookkeeping.
     """
-    from core.models import Cluster, EventType, RequestEvent, utcnow
+    from sqlalchemy.orm.attributes import set_committed_value
 
-    sig = request_signature(request, PlaceTable.from_session(session))
-    if not sig.vector:
-        return None
-    cid, sim = best_cluster(session, sig, threshold)
+    from core.models import EventType, utcnow
+
+    with session.no_autoflush:
+        sig = request_signature(request, PlaceTable.from_session(session))
+        if not sig.vector:
+            return None
+        cid, sim, size = best_cluster(session, sig, threshold)
+    conn = session.connection()
+    q = _statements(conn.dialect.name)
     now = utcnow()
-    if cid is not None:
-        cluster = session.get(Cluster, cid)
-    else:
-        cluster = Cluster(title=title_of(request.text), category_code=request.category_code,
-                          place_id=sig.community, size=0, created_at=now)
-        session.add(cluster)
-        session.flush()
     terms = index_terms(sig)
-    if sig.scope is not None:
-        _upsert(session, cluster.id, sig.scope, terms)
-    cluster.size += 1
-    cluster.keywords = _keywords(session, cluster.id, cluster.size, {} if sig.scope is not None else terms)
-    cluster.updated_at = now
-    request.cluster_id = cluster.id
-    session.add(RequestEvent(request_id=request.id, type=EventType.cluster_linked, actor_id=actor_id,
-                             to_value=str(cluster.id), message=f"similarity={sim:.2f}"))
+    if cid is None:
+        cid = conn.execute(q["new_cluster"], {
+            "title": title_of(request.text), "keywords": keywords_from(terms, 1),
+            "category_code": request.category_code, "place_id": sig.community, "size": 1, "is_open": True,
+            "merged_into_id": None, "created_at": now, "updated_at": now}).scalar_one()
+        if sig.scope is not None:
+            _upsert(conn, cid, sig.scope, terms)
+    else:
+        _upsert(conn, cid, sig.scope, terms)
+        if size < KEYWORDS_SETTLED or (size + 1) % KEYWORDS_SETTLED == 0:
+            conn.execute(q["grow_keywords"], {"cid": cid, "now": now, "kw": _keywords(conn, cid, size + 1)})
+        else:
+            conn.execute(q["grow"], {"cid": cid, "now": now})
+    conn.execute(q["event"], {"request_id": request.id, "type": EventType.cluster_linked, "actor_id": actor_id,
+                              "from_value": None, "to_value": str(cid), "message": f"similarity={sim:.2f}",
+                              "created_at": now})
+    conn.execute(q["link"], {"rid": request.id, "cid": cid})
+    set_committed_value(request, "cluster_id", cid)  # written above: nothing left for the ORM to flush
     if commit:
         session.commit()
-    else:
-        session.flush()
-    return cluster
+    return cid
 
 
 def _pinned_request_ids(session) -> set[int]:
