@@ -79,9 +79,10 @@ def _register_subcommands() -> None:
     import admin.cli
     import bot.cli
     import nlp.cli
+    import open311.cli
     import survey.cli
 
-    for package_cli in (admin.cli, nlp.cli, bot.cli, survey.cli):
+    for package_cli in (admin.cli, nlp.cli, bot.cli, survey.cli, open311.cli):
         package_cli.register(app)
 
 

@@ -18,6 +18,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 import admin.web
 import bot.web
+import open311.web
 import survey.web
 from app import docs, errors, health
 from core.db import session_scope
@@ -74,6 +75,6 @@ def create_app() -> FastAPI:
     if settings.api_docs:
         docs.install(app)
     for router in [form.router, api.router, health.router, *admin.web.routers, *survey.web.routers,
-                   *bot.web.routers]:
+                   *bot.web.routers, *open311.web.routers]:
         app.include_router(router)
     return app

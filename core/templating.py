@@ -13,7 +13,7 @@ from core.localtime import format_local
 from core.security import csrf_token
 
 ROOT = Path(__file__).resolve().parent.parent
-TEMPLATE_DIRS = [ROOT / pkg / "templates" for pkg in ("core", "admin", "survey", "bot")]
+TEMPLATE_DIRS = [ROOT / pkg / "templates" for pkg in ("core", "admin", "survey", "bot", "open311")]
 
 templates = Jinja2Templates(directory=str(ROOT / "core" / "templates"))
 templates.env.loader = ChoiceLoader([FileSystemLoader(str(d)) for d in TEMPLATE_DIRS if d.exists()])

@@ -1,0 +1,80 @@
+"""Where an Open311 report is: `address_id` (a place code), `address_string` or `lat`/`long`,
+matched to the places table; what matches nothing lands in the "no place yet" queue (place None).
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+
+from sqlmodel import Session, select
+
+from core.models import Place, PlaceKind
+
+NEAR_METRES = 300  # a point farther than this from every compound with coordinates names no place
+_SPECIFIC_FIRST = {PlaceKind.compound: 0, PlaceKind.grid: 0, PlaceKind.community: 1, PlaceKind.street: 2}
+
+
+def _norm(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def by_code(session: Session, code: str) -> Place | None:
+    return session.exec(select(Place).where(Place.code == code)).first()
+
+
+def by_address(session: Session, address: str) -> Place | None:
+    """The place an address names: an exact name or code, else the longest name the address contains
+    ("A小区1 3号楼" → A小区1), the most specific kind winning a tie."""
+    wanted = _norm(address)
+    if not wanted:
+        return None
+    best: tuple[int, int, int] | None = None
+    found = None
+    for place in session.exec(select(Place).where(Place.kind != PlaceKind.street)):
+        rank = _SPECIFIC_FIRST.get(place.kind, 3)
+        for label in (place.name, place.code):
+            norm = _norm(label)
+            if len(norm) < 2:
+                continue
+            if norm == wanted:
+                score = (0, -len(norm), rank)
+            elif norm in wanted:
+                score = (1, -len(norm), rank)
+            else:
+                continue
+            if best is None or score < best:
+                best, found = score, place
+    return found
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine), metres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6_371_000 * math.asin(math.sqrt(a))
+
+
+def by_point(session: Session, lat: float, lon: float) -> Place | None:
+    """The nearest compound or grid with known coordinates, if within NEAR_METRES."""
+    candidates = session.exec(select(Place).where(Place.kind.in_([PlaceKind.compound, PlaceKind.grid]),
+                                                  Place.latitude.is_not(None), Place.longitude.is_not(None)))
+    best = None
+    for place in candidates:
+        d = distance_m(lat, lon, place.latitude, place.longitude)
+        if d <= NEAR_METRES and (best is None or d < best[0]):
+            best = (d, place)
+    return best[1] if best else None
+
+
+def address_of(place_id: int | None, places: dict[int, Place]) -> tuple[str | None, Place | None]:
+    """A readable address, most specific unit first ("A小区1, A社区, 测试街道"), and the place;
+    `places` is every place by id (a street has a few hundred: one query for a whole page)."""
+    place = places.get(place_id) if place_id else None
+    names, current, seen = [], place, 0
+    while current is not None and seen < 5:
+        names.append(current.name)
+        current = places.get(current.parent_id) if current.parent_id else None
+        seen += 1
+    return (", ".join(names) or None), place
