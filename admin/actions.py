@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 import admin.i18n  # noqa: F401  registers the messages below
 from core.audit import audit
-from core.permissions import community_scope
+from core.permissions import can_read_cluster, can_read_project, community_scope
 from core import notify
 from core.i18n import t
 from core.text import IntakeError, clean_text
@@ -155,7 +155,9 @@ def mark_reviewed(session: Session, user: StaffUser, req: Req, ip: str = "") -> 
 
 def link_cluster(session: Session, user: StaffUser, req: Req, cluster_id: int | None, ip: str = "") -> None:
     cluster = session.get(Cluster, cluster_id) if cluster_id else None
-    if cluster_id and cluster is None:
+    # only a cluster the user may read, of the request's own community: another community's stays untouched
+    if cluster_id and (cluster is None or not can_read_cluster(session, user, cluster)
+                       or cluster.place_id != req.community_id):
         raise ActionError("no_cluster")
     old = req.cluster_id
     if old == (cluster.id if cluster else None):
@@ -177,8 +179,8 @@ def link_cluster(session: Session, user: StaffUser, req: Req, cluster_id: int | 
 
 def link_project(session: Session, user: StaffUser, req: Req, project_id: int | None, ip: str = "") -> None:
     project = session.get(ServiceProject, project_id) if project_id else None
-    if project_id and project is None:
-        raise ActionError("no_project")
+    if project_id and (project is None or not can_read_project(session, user, project.id)):
+        raise ActionError("no_project")  # the same refusal whether it exists elsewhere or not at all
     old = req.project_id
     req.project_id = project.id if project else None
     _event(session, req, user, EventType.project_linked, old, req.project_id, project.name if project else "")

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import Session, func, or_, select
 
 from admin import actions, demand
-from core.permissions import scoped, staff_only, visible_communities
+from core.permissions import scoped, staff_only, visible_communities, visible_projects
 from core.deps import CurrentUser, SessionDep
 from core.security import csrf_protect
 from admin.common import category_names, client_ip, compounds_of, flash, place_names, pop_flash
@@ -23,7 +23,6 @@ from core.models import (
     Place,
     RequestEvent,
     Role,
-    ServiceProject,
     StaffCommunity,
     StaffUser,
     Status,
@@ -167,11 +166,11 @@ def request_page(request: Request, request_id: int, session: SessionDep, user: C
     events = session.exec(select(RequestEvent).where(RequestEvent.request_id == req.id)
                           .order_by(RequestEvent.created_at, RequestEvent.id)).all()
     staff = {u.id: u.display_name or u.username for u in session.exec(select(StaffUser))}
+    # what the request may be linked to: its own community's clusters, the projects the user may read
     clusters = session.exec(select(Cluster).where(Cluster.is_open, Cluster.merged_into_id.is_(None),
-                                                  or_(Cluster.place_id.is_(None),
-                                                      Cluster.place_id.in_([req.community_id, req.place_id])))
+                                                  Cluster.place_id == req.community_id)
                             .order_by(Cluster.size.desc()).limit(50)).all()
-    projects = session.exec(select(ServiceProject).order_by(ServiceProject.name)).all()
+    projects = session.exec(visible_projects(session, user)).all()
     place = session.get(Place, req.place_id) if req.place_id else None
     return render(request, "admin/request.html", user=user, r=req, events=events, staff=staff,
                   categories=categories, cat_names=cat_names, clusters=clusters, projects=projects,

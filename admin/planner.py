@@ -24,7 +24,7 @@ from core.models import (
     utcnow,
 )
 from core.permissions import community_scope, scope_ids, staff_only
-from core.security import csrf_protect
+from core.security import csrf_protect, document_link
 from core.templating import language, render
 from core.text import IntakeError, clean_text
 
@@ -125,7 +125,10 @@ def round_context(session: Session, user: StaffUser, rnd: PurchaseRound, lang: s
          for i in items if (i.decided_cents or i.proposed_cents)],
         "Budget per service (yuan)" if en else "各项服务预算（元）", fmt=lambda v: f"{v:,.0f}")
     staff = {u.id: u.display_name or u.username for u in session.exec(select(StaffUser))}
-    return dict(rnd=rnd, items=items, names=names, documents=documents, weights=weights, months=months, top=top,
+    # a reference is a link only when it is a web address or a path here ("//host" is another site)
+    links = {doc.id: document_link(doc.reference) for doc in documents}
+    return dict(rnd=rnd, items=items, names=names, documents=documents, links=links, weights=weights, months=months,
+                top=top,
                 stages=STAGES, stage_dates=STAGE_DATES, stage_names=STAGE_NAMES[lang],
                 signal_names=SIGNAL_NAMES[lang], place=session.get(Place, rnd.place_id), chart=chart,
                 proposed_total=sum(i.proposed_cents for i in items), decided_total=decided, staff=staff,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse
-from sqlmodel import Session, or_, select
+from sqlmodel import Session, select
 
 from admin import charts, project_records, scorecard
 from admin.common import category_names, client_ip, flash, pop_flash
@@ -21,27 +21,11 @@ from core.models import (
     ServiceProject,
     StaffUser,
 )
-from core.permissions import community_scope, scope_ids, staff_only
+from core.permissions import staff_only, visible_projects
 from core.security import csrf_protect
 from core.templating import language, render
 
 router = APIRouter(tags=["admin"])
-
-
-def visible_projects(session: Session, user: StaffUser):
-    """Admins: all. Workers: projects serving their communities (or their compounds), or bought by their
-    community or its street."""
-    stmt = select(ServiceProject).order_by(ServiceProject.name)
-    scope = community_scope(session, user)
-    if scope is None:
-        return stmt
-    parents = select(Place.parent_id).where(Place.id.in_(scope_ids(scope)))
-    compounds = select(Place.id).where(Place.parent_id.in_(scope_ids(scope)))
-    served = select(ProjectPlace.project_id).where(or_(ProjectPlace.place_id.in_(scope_ids(scope)),
-                                                       ProjectPlace.place_id.in_(compounds)))
-    bought = select(PurchaseRound.id).where(or_(PurchaseRound.place_id.in_(scope_ids(scope)),
-                                                PurchaseRound.place_id.in_(parents)))
-    return stmt.where(or_(ServiceProject.id.in_(served), ServiceProject.round_id.in_(bought)))
 
 
 def load_project(session: Session, user: StaffUser, project_id: int) -> ServiceProject:
@@ -62,7 +46,8 @@ def projects(request: Request, session: SessionDep, user: CurrentUser):
     categories, names = category_names(session, lang)
     return render(request, "admin/projects.html", user=user, cards=[scorecard.scorecard(session, p) for p in rows],
                   orgs=orgs, names=names, categories=categories, flashes=pop_flash(request),
-                  rounds=session.exec(select(PurchaseRound).order_by(PurchaseRound.created_at.desc())).all(),
+                  rounds=session.exec(select(PurchaseRound).order_by(PurchaseRound.created_at.desc())).all()
+                  if user.role == "admin" else [],  # the form that needs them is for admins
                   places=session.exec(select(Place).where(Place.kind.in_([PlaceKind.community, PlaceKind.compound]))
                                        .order_by(Place.code)).all(),
                   stages=[s.value for s in RoundStage], is_admin=user.role == "admin")

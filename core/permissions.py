@@ -7,9 +7,22 @@ organization viewers see no raw requests at all (only their own projects' figure
 from __future__ import annotations
 
 from fastapi import HTTPException
-from sqlmodel import Session, select
+from sqlmodel import Session, or_, select
 
-from core.models import Place, PlaceKind, Request, Role, StaffCommunity, StaffUser
+from core.models import (
+    Cluster,
+    Place,
+    PlaceKind,
+    ProjectPlace,
+    PurchaseRound,
+    Request,
+    Role,
+    ServiceProject,
+    StaffCommunity,
+    StaffUser,
+    Survey,
+)
+
 
 NOWHERE = [-1]  # an IN list that matches no row: `IN ()` is not valid SQL everywhere
 
@@ -49,3 +62,68 @@ def visible_communities(session: Session, user: StaffUser) -> list[Place]:
     if scope is not None:
         stmt = stmt.where(Place.id.in_(scope_ids(scope)))
     return list(session.exec(stmt))
+
+
+def can_read_cluster(session: Session, user: StaffUser, cluster: Cluster) -> bool:
+    """A demand cluster belongs to one community; workers read (and link to) those of their own."""
+    if user.role not in (Role.admin, Role.worker):
+        return False
+    scope = community_scope(session, user)
+    return scope is None or cluster.place_id in scope
+
+
+def visible_projects(session: Session, user: StaffUser):
+    """Service projects a user may read, as a statement. Admins: all. Workers: projects serving their
+    communities (or their compounds), or bought by their community or its street. Organization
+    viewers: their organization's own."""
+    stmt = select(ServiceProject).order_by(ServiceProject.name)
+    if user.role == Role.org:
+        return stmt.where(ServiceProject.organization_id == (user.organization_id or NOWHERE[0]))
+    scope = community_scope(session, user)
+    if scope is None:
+        return stmt
+    parents = select(Place.parent_id).where(Place.id.in_(scope_ids(scope)))
+    compounds = select(Place.id).where(Place.parent_id.in_(scope_ids(scope)))
+    served = select(ProjectPlace.project_id).where(or_(ProjectPlace.place_id.in_(scope_ids(scope)),
+                                                       ProjectPlace.place_id.in_(compounds)))
+    bought = select(PurchaseRound.id).where(or_(PurchaseRound.place_id.in_(scope_ids(scope)),
+                                                PurchaseRound.place_id.in_(parents)))
+    return stmt.where(or_(ServiceProject.id.in_(served), ServiceProject.round_id.in_(bought)))
+
+
+def can_read_project(session: Session, user: StaffUser, project_id: int | None) -> bool:
+    if project_id is None:
+        return False
+    return session.exec(visible_projects(session, user).where(ServiceProject.id == project_id)).first() is not None
+
+
+def can_read_round(session: Session, user: StaffUser, rnd: PurchaseRound) -> bool:
+    """Purchase rounds: admins all; workers those bought by their own communities."""
+    if user.role not in (Role.admin, Role.worker):
+        return False
+    scope = community_scope(session, user)
+    return scope is None or rnd.place_id in scope
+
+
+def can_read_survey(session: Session, user: StaffUser, survey: Survey) -> bool:
+    """A survey's definition, results and exports: admins all; a worker those that reach one of their
+    communities: aimed at it, at one of its compounds, at its street, or at no place in particular."""
+    if user.role not in (Role.admin, Role.worker):
+        return False
+    scope = community_scope(session, user)
+    if scope is None or not survey.target_place_ids:
+        return True
+    ids = scope_ids(scope)
+    reach = set(scope) | set(session.exec(select(Place.id).where(Place.parent_id.in_(ids)))) \
+        | set(session.exec(select(Place.parent_id).where(Place.id.in_(ids))))  # its compounds, its street
+    return bool(set(survey.target_place_ids) & reach)
+
+
+def can_edit_survey(session: Session, user: StaffUser, survey: Survey) -> bool:
+    """Admins edit every survey; a worker edits surveys aimed only at their own communities."""
+    if user.role not in (Role.admin, Role.worker):
+        return False
+    scope = community_scope(session, user)
+    if scope is None:
+        return True
+    return bool(survey.target_place_ids) and set(survey.target_place_ids) <= set(scope)

@@ -15,7 +15,7 @@ from sqlmodel import Session, func, select
 from core.audit import audit
 from core.deps import SessionDep, require
 from core.models import Place, PlaceKind, Role, ServiceProject, StaffUser, Survey, SurveyResponse
-from core.permissions import community_scope, scope_ids
+from core.permissions import can_read_project, can_read_survey, community_scope, scope_ids, visible_projects
 from core.security import csrf_protect
 from core.templating import language, render
 from survey import results as res
@@ -42,9 +42,10 @@ def _ip(request: Request) -> str:
     return request.client.host if request.client else ""
 
 
-def _survey(session: Session, survey_id: int) -> Survey:
+def _survey(session: Session, user: StaffUser, survey_id: int) -> Survey:
+    """A survey the user may read; 404 otherwise, whether it exists or not."""
     survey = session.get(Survey, survey_id)
-    if survey is None:
+    if survey is None or not can_read_survey(session, user, survey):
         raise HTTPException(status_code=404)
     return survey
 
@@ -74,7 +75,7 @@ def _check_edit(session: Session, user: StaffUser, survey: Survey) -> None:
 def survey_list(request: Request, session: SessionDep, user: Staff):
     """Every survey with its state and number of responses."""
     counts = dict(session.exec(select(SurveyResponse.survey_id, func.count()).group_by(SurveyResponse.survey_id)).all())
-    surveys = session.exec(select(Survey).order_by(Survey.id.desc())).all()
+    surveys = [s for s in session.exec(select(Survey).order_by(Survey.id.desc())) if can_read_survey(session, user, s)]
     lang = language(request)
     rows = [{"survey": s, "title": title_of(s, lang), "state": state(s), "responses": counts.get(s.id, 0),
              "editable": can_edit(session, user, s), "url": public_url(request, s)} for s in surveys]
@@ -82,7 +83,7 @@ def survey_list(request: Request, session: SessionDep, user: Staff):
 
 
 def _edit_context(session: Session, user: StaffUser, **values) -> dict:
-    projects = session.exec(select(ServiceProject).order_by(ServiceProject.name)).all()
+    projects = session.exec(visible_projects(session, user)).all()
     return {"user": user, "communities": _communities(session, user), "projects": projects, **values}
 
 
@@ -176,7 +177,7 @@ def _save(request: Request, session: Session, user: StaffUser, form: _Form, surv
         if scope is not None and (not form.values["targets"] or not set(form.values["targets"]) <= set(scope)):
             raise SurveyError("bad_definition", detail="choose target communities among your own" if lang == "en"
                               else "请在您负责的社区中选择目标社区")
-        if form.values["project_id"] is not None and session.get(ServiceProject, form.values["project_id"]) is None:
+        if form.values["project_id"] is not None and not can_read_project(session, user, form.values["project_id"]):
             raise SurveyError("bad_definition", detail="unknown service project")
         saved = apply_definition(session, definition, survey, project_id=form.values["project_id"])
     except SurveyError as exc:
@@ -214,7 +215,7 @@ def _edit_page(request: Request, session: Session, user: StaffUser, survey: Surv
 @router.get("/{survey_id}/edit")
 def edit_survey(survey_id: int, request: Request, session: SessionDep, user: Staff, saved: int = 0):
     """The edit form of a survey."""
-    survey = _survey(session, survey_id)
+    survey = _survey(session, user, survey_id)
     _check_edit(session, user, survey)
     return _edit_page(request, session, user, survey, saved=bool(saved))
 
@@ -223,7 +224,7 @@ def edit_survey(survey_id: int, request: Request, session: SessionDep, user: Sta
 def update_survey(survey_id: int, request: Request, session: SessionDep, user: Staff,
                   form: Annotated[_Form, Depends()]):
     """Save the edit form."""
-    survey = _survey(session, survey_id)
+    survey = _survey(session, user, survey_id)
     _check_edit(session, user, survey)
     return _save(request, session, user, form, survey)
 
@@ -232,7 +233,7 @@ def update_survey(survey_id: int, request: Request, session: SessionDep, user: S
 def set_status(survey_id: int, request: Request, session: SessionDep, user: Staff,
                status: Annotated[str, Form(pattern="^(draft|open|closed)$")]):
     """Publish, close or withdraw a survey."""
-    survey = _survey(session, survey_id)
+    survey = _survey(session, user, survey_id)
     _check_edit(session, user, survey)
     before = survey.status
     survey.status = status
@@ -257,7 +258,8 @@ def import_survey(request: Request, session: SessionDep, user: Staff,
             raise SurveyError("bad_definition", detail="target_places: only your own communities")
     except SurveyError as exc:
         session.rollback()
-        surveys = session.exec(select(Survey).order_by(Survey.id.desc())).all()
+        surveys = [s for s in session.exec(select(Survey).order_by(Survey.id.desc()))
+                   if can_read_survey(session, user, s)]
         rows = [{"survey": s, "title": title_of(s, lang), "state": state(s), "responses": 0,
                  "editable": can_edit(session, user, s), "url": public_url(request, s)} for s in surveys]
         return render(request, "survey/admin_list.html", status_code=422, user=user, rows=rows, templates=TEMPLATES,
@@ -273,7 +275,7 @@ def import_survey(request: Request, session: SessionDep, user: Staff,
 @router.get("/{survey_id}/definition.json")
 def export_survey(survey_id: int, request: Request, session: SessionDep, user: Staff):
     """The survey's definition as a file, to import elsewhere or keep."""
-    survey = _survey(session, survey_id)
+    survey = _survey(session, user, survey_id)
     body = json.dumps(export_definition(session, survey), ensure_ascii=False, indent=2)
     audit(session, user, "survey_definition_export", "survey", survey.id, ip=_ip(request))
     session.commit()
@@ -286,7 +288,7 @@ def token_links(survey_id: int, request: Request, session: SessionDep, user: Sta
                 start: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
                 count: Annotated[int, Query(ge=1, le=MAX_LINKS)] = 100):
     """Personal links for a one-response-per-resident survey, numbered from `start`."""
-    survey = _survey(session, survey_id)
+    survey = _survey(session, user, survey_id)
     _check_edit(session, user, survey)
     base = public_url(request, survey)
     lines = ["number,url"] + [f"{n},{base}?{urlencode({'t': make_token(survey.id, n)})}"
@@ -313,7 +315,7 @@ def results(survey_id: int, request: Request, session: SessionDep, user: Staff,
             community: int | None = None, date_from: Annotated[str, Query(max_length=10)] = "",
             date_to: Annotated[str, Query(max_length=10)] = ""):
     """Per-question summaries with charts, filtered by community and date; project satisfaction over time."""
-    survey = _survey(session, survey_id)
+    survey = _survey(session, user, survey_id)
     lang = language(request)
     filters = _filters(session, user, community, date_from, date_to)
     rows = res.responses(session, survey, filters)
@@ -335,7 +337,7 @@ def export_responses(survey_id: int, fmt: str, request: Request, session: Sessio
     """All responses (filtered like the results page) as CSV or XLSX; free text redacted."""
     if fmt not in ("csv", "xlsx"):
         raise HTTPException(status_code=404)
-    survey = _survey(session, survey_id)
+    survey = _survey(session, user, survey_id)
     rows = res.responses(session, survey, _filters(session, user, community, date_from, date_to))
     header, body = res.table(session, survey, rows, language(request))
     audit(session, user, "survey_export", "survey", survey.id, ip=_ip(request), format=fmt, rows=len(body))
@@ -375,7 +377,7 @@ def add_question(survey_id: int, request: Request, session: SessionDep, user: St
     """Add one question at the end, from plain form fields (no JSON needed)."""
     from survey.schema import check_questions
 
-    survey = _survey(session, survey_id)
+    survey = _survey(session, user, survey_id)
     _check_edit(session, user, survey)
     question: dict = {"id": qid.strip(), "type": qtype, "label": {"zh": label_zh.strip(), "en": label_en.strip()},
                       "required": bool(required)}
@@ -416,7 +418,7 @@ def remove_question(survey_id: int, qid: str, request: Request, session: Session
     """Remove a question (refused while another question's skip logic depends on it)."""
     from survey.schema import check_questions
 
-    survey = _survey(session, survey_id)
+    survey = _survey(session, user, survey_id)
     _check_edit(session, user, survey)
     remaining = [q for q in survey.questions if q.get("id") != qid]
     try:
@@ -437,8 +439,7 @@ def satisfaction(request: Request, session: SessionDep, user: Staff):
     from core.models import Organization, Rating
 
     ids = session.exec(select(Rating.project_id).where(Rating.project_id.is_not(None)).distinct()).all()
-    projects = session.exec(select(ServiceProject).where(ServiceProject.id.in_(ids or [-1]))
-                            .order_by(ServiceProject.name)).all()
+    projects = session.exec(visible_projects(session, user).where(ServiceProject.id.in_(ids or [-1]))).all()
     orgs = {o.id: o.name for o in session.exec(select(Organization)).all()}
     rows = [{"project": p, "org": orgs.get(p.organization_id, ""), "trend": res.project_satisfaction(session, p.id)}
             for p in projects]
