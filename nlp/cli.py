@@ -57,12 +57,17 @@ def rollback() -> None:
 
 @nlp_app.command("ensure-model")
 def ensure_model() -> None:
-    """Train a model only if none is active yet (first run, a fresh deployment)."""
+    """Train a model only if none is active yet (first run, a fresh deployment) or it is of an older format."""
     from core.db import session_scope
+    from nlp.model import ModelFormatError
     from nlp.registry import get_classifier
 
     with session_scope() as session:
-        clf = get_classifier(session)
+        try:
+            clf = get_classifier(session)
+        except ModelFormatError as exc:
+            typer.echo(f"{exc}: training one now")
+            clf = None
     if clf is not None:
         typer.echo(f"active model {clf.version}")
         return

@@ -88,9 +88,9 @@ def weights(text: str, search: bool = True, idf: tuple[dict[str, float], float] 
 
     `idf` replaces jieba.analyse's table, e.g. by one computed over a batch of messages.
     """
-    idf, median = idf or idf_table()
+    table, median = idf or idf_table()
     counts = Counter(content_words(text, search=search))
-    return {w: n * idf.get(w, median) for w, n in counts.items()}
+    return {w: n * table.get(w, median) for w, n in counts.items()}
 
 
 def batch_idf(texts: list[str]) -> tuple[dict[str, float], float]:

@@ -7,7 +7,7 @@ import logging
 import threading
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core.models import ModelVersion
 from core.settings import get_settings
@@ -48,7 +48,7 @@ def activate_version(session: Session, version: str) -> ModelVersion:
 
 def rollback(session: Session) -> ModelVersion:
     """Activate the newest version older than the active one."""
-    rows = session.exec(select(ModelVersion).order_by(ModelVersion.created_at.desc(), ModelVersion.id.desc())).all()
+    rows = session.exec(select(ModelVersion).order_by(col(ModelVersion.created_at).desc(), col(ModelVersion.id).desc())).all()
     active_idx = next((i for i, r in enumerate(rows) if r.active), None)
     if active_idx is None or active_idx + 1 >= len(rows):
         raise LookupError("there is no earlier model version to roll back to")

@@ -9,28 +9,27 @@ probability that still keeps recall (model or danger phrase) at URGENT_RECALL.
 from __future__ import annotations
 
 import json
-import pickle
 import platform
 import shutil
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import scipy.sparse as sp
 import sklearn
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.calibration import CalibratedClassifierCV
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
-from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 
 from core.models import utcnow
+from nlp import model
 from nlp.dataset import SEED_TEST, Example, data_hash, read_jsonl
-from nlp.model import META_FILE, MODEL_FILE, RUNTIME_ARRAYS, RUNTIME_FILE, RUNTIME_FORMAT
-from nlp.tokenize import USER_DICT, Segmenter, head  # head: older pickles find it here
+from nlp.features import Features
+from nlp.tokenize import USER_DICT, Segmenter
 from nlp.urgency import danger_phrase
 
 MIN_PER_CLASS = 3
@@ -43,62 +42,45 @@ class TrainingDataError(ValueError):
     """The examples cannot train a useful model (too few, one class, tiny classes)."""
 
 
-def features(segmenter: Segmenter | None = None, min_df: int = 1) -> FeatureUnion:
-    """jieba words (uni- and bigrams) united with character 1–3-grams, both sublinear TF-IDF,
-    over the whole text and again over its first line when it has several (a letter's subject)."""
-    seg = segmenter or Segmenter()
+class TextFeatures(BaseEstimator, TransformerMixin):
+    """nlp.features.Features as a scikit-learn transformer, for pipelines and cross-validation."""
 
-    def words(pre):
-        return TfidfVectorizer(tokenizer=seg, token_pattern=None, lowercase=False, preprocessor=pre,
-                               ngram_range=(1, 2), sublinear_tf=True, min_df=min_df)
-
-    def chars(pre):
-        return TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=min_df,
-                               preprocessor=pre)
-
-    return FeatureUnion([("words", words(_whole)), ("chars", chars(_whole)),
-                         ("head_words", WhenHeads(words(head))), ("head_chars", WhenHeads(chars(head)))])
-
-
-class WhenHeads(BaseEstimator, TransformerMixin):
-    """A head vectorizer that gives no columns when no training text has a head (one-line requests)."""
-
-    def __init__(self, vectorizer):
-        self.vectorizer = vectorizer
+    def __init__(self, segmenter: Segmenter | None = None, min_df: int = 1):
+        self.segmenter = segmenter
+        self.min_df = min_df
 
     def fit(self, texts, y=None):
-        self.active_ = any(head(t) for t in texts)
-        if self.active_:
-            self.vectorizer.fit(texts)
+        self.features_ = Features(self.segmenter, self.min_df).fit(list(texts))
         return self
 
     def transform(self, texts):
-        if self.active_:
-            return self.vectorizer.transform(texts)
-        return sp.csr_matrix((len(texts), 0))
+        return self.features_.transform(list(texts))
 
 
-def _whole(text: str) -> str:
-    from nlp.tokenize import normalize
+def _category_model() -> CalibratedClassifierCV:
+    # ensemble=False: one SVM on all the data, its scores calibrated on 3-fold out-of-fold scores
+    return CalibratedClassifierCV(LinearSVC(C=CATEGORY_C), cv=3, method="sigmoid", ensemble=False)
 
-    return normalize(text)
+
+def _kind_model() -> LinearSVC:
+    return LinearSVC(C=0.5, class_weight="balanced")
 
 
+def _urgent_model() -> LogisticRegression:
+    return LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000)
 
 
 def category_pipeline(segmenter: Segmenter | None = None, min_df: int = 1, calibrated: bool = True) -> Pipeline:
-    svm = LinearSVC(C=CATEGORY_C)
-    clf = CalibratedClassifierCV(svm, cv=3, method="sigmoid", ensemble=False) if calibrated else svm
-    return Pipeline([("features", features(segmenter, min_df)), ("clf", clf)])
+    clf = _category_model() if calibrated else LinearSVC(C=CATEGORY_C)
+    return Pipeline([("features", TextFeatures(segmenter, min_df)), ("clf", clf)])
 
 
 def kind_pipeline(segmenter: Segmenter | None = None) -> Pipeline:
-    return Pipeline([("features", features(segmenter)), ("clf", LinearSVC(C=0.5, class_weight="balanced"))])
+    return Pipeline([("features", TextFeatures(segmenter)), ("clf", _kind_model())])
 
 
 def urgent_pipeline(segmenter: Segmenter | None = None) -> Pipeline:
-    return Pipeline([("features", features(segmenter)),
-                     ("clf", LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000))])
+    return Pipeline([("features", TextFeatures(segmenter)), ("clf", _urgent_model())])
 
 
 def check(examples: list[Example]) -> None:
@@ -154,24 +136,14 @@ def train(examples: list[Example], out_root: Path, test: list[Example] | None = 
     phrases = np.array([danger_phrase(t) for t in texts])
     urgent_t = urgent_threshold(oof_urg, phrases, y_urg)
 
-    # One fitted feature union serves all three models, so prediction computes features once.
-    feats = features(seg).fit(texts)
-    X = feats.transform(texts)
-    bundle = {
-        "category": Pipeline([("features", feats), ("clf", category_pipeline(seg).named_steps["clf"].fit(X, y_cat))]),
-        "kind": Pipeline([("features", feats),
-                          ("clf", kind_pipeline(seg).named_steps["clf"].fit(X, [e.kind for e in examples]))]),
-        "urgent": Pipeline([("features", feats), ("clf", urgent_pipeline(seg).named_steps["clf"].fit(X, y_urg))]),
-    }
+    fitted = fit(examples, seg)
     digest = data_hash(examples)
     created = utcnow()
     version = f"{created:%Y%m%d-%H%M%S}-{digest[:6]}"
     out = Path(out_root) / version
     out.mkdir(parents=True, exist_ok=False)
-    with (out / MODEL_FILE).open("wb") as f:
-        pickle.dump(bundle, f, protocol=pickle.HIGHEST_PROTOCOL)
-    write_runtime(bundle, out)
-    if USER_DICT.exists():  # for the record: the dictionary also travels inside the pickled tokenizer
+    model.save(out, fitted.features, fitted.linear())
+    if USER_DICT.exists():  # for the record: model.json carries the words the model segments with
         shutil.copy(USER_DICT, out / USER_DICT.name)
     if test is None and SEED_TEST.exists():
         test = read_jsonl(SEED_TEST)
@@ -182,7 +154,6 @@ def train(examples: list[Example], out_root: Path, test: list[Example] | None = 
         "n_examples": len(examples),
         "sources": dict(Counter(e.source for e in examples)),
         "categories": sorted({e.category for e in examples}),
-        "shared_features": True,
         "review_threshold": review_t,
         "urgent_threshold": urgent_t,
         "validation": {
@@ -196,73 +167,61 @@ def train(examples: list[Example], out_root: Path, test: list[Example] | None = 
                       "jieba": _version("jieba"), "rjieba": _version("rjieba"), "numpy": np.__version__},
         "metrics": {},
     }
-    (out / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
+    (out / model.META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
     if test:
-        from nlp.model import Classifier
-
-        meta["metrics"] = score(Classifier(out), test)
-        (out / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
+        meta["metrics"] = score(model.Classifier(out), test)
+        (out / model.META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
     return out
 
 
-def write_runtime(bundle: dict, out: Path) -> bool:
-    """Save the fitted models as plain arrays (runtime.npz) and labels (runtime.json).
+@dataclass
+class Fitted:
+    """The fitted features and the three fitted scikit-learn models, before they are written."""
 
-    Prediction loads these with numpy alone: unpickling the pipelines imports scikit-learn, which
-    costs more than the whole of the rest of loading a model. False (and nothing written) when the
-    pipelines are not the ones `train` builds.
-    """
-    from nlp.fastvec import table_for
+    features: Features
+    category: CalibratedClassifierCV
+    kind: LinearSVC
+    urgent: LogisticRegression
 
-    union = bundle["category"].named_steps["features"]
-    if union.transformer_weights or any(bundle[k].named_steps["features"] is not union for k in ("kind", "urgent")):
-        return False
-    arrays: dict[str, np.ndarray] = {}
-    blocks, segmenter = [], None
-    for i, (_, tr) in enumerate(union.transformer_list):
-        if isinstance(tr, WhenHeads) and not tr.active_:
-            blocks.append({"analyzer": "none"})
-            continue
-        vec = tr.vectorizer if isinstance(tr, WhenHeads) else tr
-        table = table_for(vec)
-        if table is None or not isinstance(table.pre, str):
-            return False
-        if table.settings()["analyzer"] == "word":
-            if not isinstance(vec.tokenizer, Segmenter):
-                return False
-            segmenter = vec.tokenizer
-        blocks.append(table.settings())
-        arrays.update({f"b{i}_{k}": v for k, v in table.arrays().items()})
-        if table.idf is not None:
-            arrays[f"b{i}_idf"] = table.idf
-    cal = bundle["category"].named_steps["clf"]
-    if not isinstance(cal, CalibratedClassifierCV) or cal.method != "sigmoid":
-        return False
-    for k, cc in enumerate(cal.calibrated_classifiers_):
-        est = cc.estimator
-        arrays[f"cat{k}_coef"], arrays[f"cat{k}_intercept"] = est.coef_, est.intercept_
-        arrays[f"cat{k}_a"] = np.array([c.a_ for c in cc.calibrators], dtype=np.float64)
-        arrays[f"cat{k}_b"] = np.array([c.b_ for c in cc.calibrators], dtype=np.float64)
-        arrays[f"cat{k}_pos"] = np.searchsorted(cal.classes_, est.classes_)  # classes_ are sorted
-    kind, urgent = bundle["kind"].named_steps["clf"], bundle["urgent"].named_steps["clf"]
-    if not isinstance(urgent, LogisticRegression) or len(urgent.classes_) != 2 or not isinstance(kind, LinearSVC):
-        return False
-    arrays["kind_coef"], arrays["kind_intercept"] = kind.coef_, kind.intercept_
-    arrays["urgent_coef"], arrays["urgent_intercept"] = urgent.coef_, urgent.intercept_
-    spec = {
-        "format": RUNTIME_FORMAT,
-        "blocks": blocks,
-        "user_words": [list(w) for w in segmenter.user_words] if segmenter else None,
-        "category_classes": [str(c) for c in cal.classes_],
-        "category_folds": len(cal.calibrated_classifiers_),
-        "kind_classes": [str(c) for c in kind.classes_],
-        "urgent_positive": bool(urgent.classes_[1]),
-    }
-    if spec["urgent_positive"] is not True:
-        return False
-    np.savez(out / RUNTIME_ARRAYS, **arrays)
-    (out / RUNTIME_FILE).write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
-    return True
+    def linear(self) -> model.LinearModels:
+        """The three models' weights and the category calibration as plain arrays (nlp.model)."""
+        (calibrated,) = self.category.calibrated_classifiers_  # ensemble=False: one SVM, on all the data
+        svm = calibrated.estimator
+        if list(svm.classes_) != list(self.category.classes_):
+            raise TrainingDataError("the calibrated SVM did not see every category")
+        cat_w, cat_b = _two_columns_if_binary(svm.coef_, svm.intercept_)
+        # each category's Platt sigmoid, 1 / (1 + exp(a·score + b)), as CalibratedClassifierCV fitted it
+        # (a_ and b_ of its calibrators; tests/nlp/test_prediction.py fails if scikit-learn renames them)
+        a = np.array([c.a_ for c in calibrated.calibrators], dtype=np.float64)
+        b = np.array([c.b_ for c in calibrated.calibrators], dtype=np.float64)
+        if len(self.category.classes_) == 2:  # one sigmoid for the second class; the first gets 1 - p
+            a, b = np.array([a[0], a[0]]), np.array([-b[0], b[0]])
+        kind_w, kind_b = _two_columns_if_binary(self.kind.coef_, self.kind.intercept_)
+        if list(self.urgent.classes_) != [False, True]:
+            raise TrainingDataError(f"urgent classes {self.urgent.classes_}, expected [False, True]")
+        weights = np.vstack([cat_w, kind_w, self.urgent.coef_]).T
+        return model.LinearModels(
+            categories=[str(c) for c in self.category.classes_], kinds=[str(k) for k in self.kind.classes_],
+            weights=np.ascontiguousarray(weights, dtype=np.float64),
+            intercepts=np.concatenate([cat_b, kind_b, self.urgent.intercept_]).astype(np.float64),
+            platt_a=a, platt_b=b)
+
+
+def _two_columns_if_binary(coef: np.ndarray, intercept: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A two-class linear model scores the second class only: give the first the opposite score."""
+    if coef.shape[0] == 1:
+        return np.vstack([-coef, coef]), np.concatenate([-intercept, intercept])
+    return coef, intercept
+
+
+def fit(examples: list[Example], segmenter: Segmenter | None = None) -> Fitted:
+    """One feature fit on all the examples, shared by the three models fitted on it."""
+    texts = [e.text for e in examples]
+    features = Features(segmenter).fit(texts)
+    X = features.transform(texts)
+    return Fitted(features, _category_model().fit(X, [e.category for e in examples]),
+                  _kind_model().fit(X, [e.kind for e in examples]),
+                  _urgent_model().fit(X, np.array([e.urgent for e in examples])))
 
 
 def score(classifier, test: list[Example]) -> dict:

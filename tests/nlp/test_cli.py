@@ -1,10 +1,11 @@
-"""The stable command-line contracts: predict, cluster, evaluate, rollback."""
+"""The stable command-line contracts: predict, cluster, evaluate, rollback, ensure-model."""
 
 import csv
 import json
 import re
 import shutil
 
+import pytest
 from typer.testing import CliRunner
 
 from app.cli import app
@@ -104,3 +105,28 @@ def test_evaluate_without_a_dataset_scores_the_active_model_on_the_seed_test_spl
     data = json.loads((tmp_path / "seed" / "report.json").read_text(encoding="utf-8"))
     assert data["model"] == with_model.version and data["n"] == len(read_jsonl(SEED_TEST))
     assert len(data["per_class"]) >= 16
+
+
+def test_predict_reads_a_text_with_a_lone_surrogate_instead_of_failing(trained_model):
+    stdin = '{"text": "3号楼电梯\\ud800坏了"}\n{"text": "路灯坏了"}\n'
+    result = runner.invoke(app, ["nlp", "predict", "--model", str(trained_model)], input=stdin)
+    assert result.exit_code == 0, result.output
+    out = _lines(result.stdout)
+    assert len(out) == 2 and all("category" in o for o in out)
+
+
+@pytest.mark.slow  # trains a model
+def test_ensure_model_trains_a_new_model_when_the_active_one_is_of_an_older_format(session, trained_model, tmp_path):
+    from nlp.model import MODEL_FILE
+    from nlp.registry import get_classifier, register
+
+    old = tmp_path / "old"
+    shutil.copytree(trained_model, old)
+    (old / MODEL_FILE).unlink()  # as a directory written before the single model format
+    register(session, old)
+    result = runner.invoke(app, ["nlp", "ensure-model"])
+    assert result.exit_code == 0, result.output
+    assert "needs nlp train" in result.output and "trained " in result.output
+    session.expire_all()
+    assert get_classifier(session).version != json.loads((old / "meta.json").read_text(encoding="utf-8"))["version"]
+    assert "active model" in runner.invoke(app, ["nlp", "ensure-model"]).output  # now nothing to do

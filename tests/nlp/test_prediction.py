@@ -1,5 +1,7 @@
-"""The numpy runtime form of a trained model predicts exactly what the scikit-learn pipelines do."""
+"""Prediction (numpy, nlp/model.py) gives what the scikit-learn pipelines give, without scikit-learn."""
 
+import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -7,11 +9,24 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nlp.dataset import SEED_TEST, read_jsonl
-from nlp.model import RUNTIME_ARRAYS, RUNTIME_FILE, Classifier
+from nlp import model, train
+from nlp.dataset import SEED_TEST, SEED_TRAIN, Example, read_jsonl
+from nlp.model import ARRAYS_FILE, META_FILE, MODEL_FILE, Classifier, ModelFormatError
+from nlp.urgency import danger_phrase
+from tests.nlp.reference import reference_features
 
 ODD = ["", "   ", "a  b\n\n c 🤢🤢 ＡＢＣ e-bike 6.21 60% 4-201室", "标题一行\n正文第二行，3号楼电梯坏了",
        "楼道里煤气味很重，好像泄漏了", "Lift BROKEN!!! 电题坏了 dian ti huai le"]
+
+
+def _fitted_model(examples: list[Example], out: Path, meta_from: Path):
+    """The three models fitted as training fits them, written out, and their scikit-learn pipelines."""
+    fitted = train.fit(examples)
+    out.mkdir()
+    model.save(out, fitted.features, fitted.linear())
+    shutil.copy(meta_from / META_FILE, out / META_FILE)  # thresholds
+    reference = reference_features([e.text for e in examples], fitted.features.segmenter)
+    return Classifier(out), fitted, reference
 
 
 @pytest.fixture(scope="module")
@@ -19,79 +34,127 @@ def texts():
     return [e.text for e in read_jsonl(SEED_TEST)] + ODD
 
 
-def test_training_writes_the_runtime_form_next_to_the_pickle(trained_model):
-    assert (trained_model / RUNTIME_ARRAYS).exists() and (trained_model / RUNTIME_FILE).exists()
-    assert Classifier(trained_model)._runtime is not None
+def test_training_writes_one_model_format_and_no_pickle(trained_model):
+    assert (trained_model / MODEL_FILE).exists() and (trained_model / ARRAYS_FILE).exists()
+    assert not list(trained_model.glob("*.pkl")) and not list(trained_model.glob("*.joblib"))
+    clf = Classifier(trained_model)
+    assert clf.categories == tuple(sorted(clf.meta["categories"])) and len(clf.categories) == 16
+    assert set(clf.kinds) == {"need", "complaint", "suggestion", "inquiry", "praise"}
+    assert clf.review_threshold == clf.meta["review_threshold"]
 
 
-def test_the_runtime_gives_the_pipelines_categories_kinds_urgency_and_confidences(trained_model, texts):
-    fast = Classifier(trained_model)
-    slow = Classifier(trained_model, runtime=False)
-    cat_proba, cat_labels, kinds, urgent_proba = fast._scores(texts)
-    # the full pipelines, features included, as scikit-learn computes them
-    assert list(cat_labels) == list(slow.category_model.classes_)
-    assert np.allclose(cat_proba, slow.category_model.predict_proba(texts), rtol=0, atol=1e-12)
-    assert list(kinds) == list(slow.kind_model.predict(texts))
-    assert np.allclose(urgent_proba, slow.urgent_model.predict_proba(texts)[:, 1], rtol=0, atol=1e-12)
+def test_predictions_equal_the_scikit_learn_pipelines_categories_kinds_urgency_and_confidences(
+        trained_model, texts, tmp_path):
+    clf, fitted, reference = _fitted_model(read_jsonl(SEED_TRAIN), tmp_path / "m", trained_model)
+    X = reference.transform(texts)  # the full pipelines, features included, as scikit-learn computes them
+    cat_proba, kinds, urgent_proba = clf.scores(texts)
+    assert list(clf.categories) == list(fitted.category.classes_)
+    assert np.allclose(cat_proba, fitted.category.predict_proba(X), rtol=0, atol=1e-12)
+    assert kinds == list(fitted.kind.predict(X))
+    assert np.allclose(urgent_proba, fitted.urgent.predict_proba(X)[:, 1], rtol=0, atol=1e-12)
 
-    mine, theirs = fast.predict(texts), slow.predict(texts)
-    assert [p.category for p in mine] == [p.category for p in theirs]
-    assert [p.kind for p in mine] == [p.kind for p in theirs]
-    assert [p.urgent for p in mine] == [p.urgent for p in theirs]
-    assert [p.needs_review for p in mine] == [p.needs_review for p in theirs]
-    assert np.allclose([p.confidence for p in mine], [p.confidence for p in theirs])
+    # the decision rules applied to scikit-learn's numbers give the same predictions
+    theirs = fitted.category.predict_proba(X)
+    conf = theirs.max(axis=1)
+    urgent = [bool(u >= clf.urgent_threshold) or danger_phrase(t)
+              for u, t in zip(fitted.urgent.predict_proba(X)[:, 1], texts, strict=True)]
+    mine = clf.predict(texts)
+    assert [p.category for p in mine] == list(fitted.category.classes_[theirs.argmax(axis=1)])
+    assert [p.kind for p in mine] == list(fitted.kind.predict(X))
+    assert [p.urgent for p in mine] == urgent
+    assert [p.needs_review for p in mine] == [bool(c < clf.review_threshold) or u for c, u in zip(conf, urgent, strict=True)]
+    assert np.allclose([p.confidence for p in mine], np.round(conf, 4))
     assert any(p.urgent for p in mine) and len({p.category for p in mine}) > 3
 
 
-def test_a_model_directory_without_the_runtime_form_still_predicts_through_the_pickle(trained_model, tmp_path):
-    import shutil
+def test_two_category_two_kind_models_equal_scikit_learns_too(trained_model, texts, tmp_path):
+    # a two-class model scores one class only; the model directory stores it as two columns
+    examples = [e for e in read_jsonl(SEED_TRAIN) if e.category in ("elderly_care", "parking_traffic")]
+    examples = [Example(e.text, e.category, "need" if e.kind == "need" else "complaint", e.urgent) for e in examples]
+    clf, fitted, reference = _fitted_model(examples, tmp_path / "m2", trained_model)
+    X = reference.transform(texts)
+    cat_proba, kinds, urgent_proba = clf.scores(texts)
+    assert len(clf.categories) == 2 and len(clf.kinds) == 2
+    assert np.allclose(cat_proba, fitted.category.predict_proba(X), rtol=0, atol=1e-12)
+    assert kinds == list(fitted.kind.predict(X))
+    assert np.allclose(urgent_proba, fitted.urgent.predict_proba(X)[:, 1], rtol=0, atol=1e-12)
 
+
+def test_calibration_gives_every_category_the_same_share_when_all_sigmoids_underflow():
+    # first row: a·s + b is about 2e5, exp overflows and every sigmoid is exactly 0 (0 / 0 without the rule)
+    scores = np.array([[-1e5, -1e5, -1e5], [0.0, 1.0, -1.0]])
+    a, b = np.array([-2.0, -2.0, -2.0]), np.array([0.1, 0.2, 0.3])
+    p = model.calibrate(scores, a, b)
+    assert np.allclose(p[0], 1 / 3) and np.isclose(p[1].sum(), 1) and p[1].argmax() == 1
+
+
+def test_a_model_directory_of_the_older_format_is_refused_with_what_to_do(trained_model, tmp_path):
     old = tmp_path / "old"
     shutil.copytree(trained_model, old)
-    (old / RUNTIME_ARRAYS).unlink()
-    clf = Classifier(old)
-    assert clf._runtime is None
-    assert [p.category for p in clf.predict(ODD)] == [p.category for p in Classifier(trained_model).predict(ODD)]
+    (old / MODEL_FILE).unlink()
+    (old / "runtime.json").write_text(json.dumps({"format": 1}), encoding="utf-8")
+    with pytest.raises(ModelFormatError, match="needs nlp train"):
+        Classifier(old)
 
 
-def test_predicting_with_the_runtime_form_never_imports_scikit_learn(trained_model):
+def test_predicting_imports_neither_scikit_learn_nor_the_training_code(trained_model):
     code = (
         "import sys\n"
         "from nlp.model import Classifier\n"
         f"p = Classifier({str(trained_model)!r}).predict(['3号楼电梯坏了好几天', '希望开办四点半课堂'])\n"
         "assert len(p) == 2\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'sklearn'))\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'sklearn' or m in ('nlp.train', 'nlp.evaluate')))\n"
     )
     root = Path(__file__).resolve().parents[2]
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
 
-def test_the_hashed_key_index_finds_exactly_what_a_binary_search_finds():
-    from nlp.fastvec import KeyIndex, _lookup, _table
+def _nlp_imports() -> dict[str, set[str]]:
+    """nlp module -> the modules it imports anywhere in its file (inside functions too)."""
+    import ast
 
-    rng = np.random.default_rng(0)
-    keys = np.unique(rng.integers(0, 2**42, 40_000).astype(np.uint64))
-    table = _table(keys, np.arange(len(keys)))
-    index = KeyIndex(*table)
-    queries = np.concatenate([keys, rng.integers(0, 2**42, 40_000).astype(np.uint64), np.zeros(3, np.uint64)])
-    rng.shuffle(queries)
-    cols, found = index.lookup(queries)
-    want_cols, want_found = _lookup(table, queries)
-    assert (found == want_found).all() and (cols == want_cols).all()
-    assert found.sum() == len(keys)
+    out = {}
+    for path in (Path(__file__).resolve().parents[2] / "nlp").glob("*.py"):
+        found = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                found |= {a.name for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                found.add(node.module)
+                if node.module == "nlp":
+                    found |= {f"nlp.{a.name}" for a in node.names}
+        out[f"nlp.{path.stem}"] = found
+    return out
 
 
-def test_normalising_gives_exactly_nfkc_in_lower_case():
-    import csv
-    import unicodedata
+def test_the_nlp_modules_import_each_other_without_a_cycle():
+    graph = {m: {i for i in imports if i in _nlp_imports()} - {m} for m, imports in _nlp_imports().items()}
+    done, path = set(), []
 
-    from nlp.tokenize import normalize
+    def visit(m):
+        assert m not in path, f"import cycle: {' -> '.join([*path[path.index(m):], m])}"
+        if m in done:
+            return
+        path.append(m)
+        for n in graph[m]:
+            visit(n)
+        path.pop()
+        done.add(m)
 
-    texts = ["Ａ\u0301ＢＣ，３号楼　电梯…①㎡", "ｅ－ｂｉｋｅ（充电）！", "plain ascii", "", "ﬁ ＫＭ ｶﾀｶﾅ 〜", *ODD]
-    tipdm = Path("/work/shared/data/tipdm2020/messages.csv")
-    if tipdm.exists():
-        with tipdm.open(encoding="utf-8") as f:
-            texts += [r["title"] + "\n" + r["detail"] for _, r in zip(range(2000), csv.DictReader(f), strict=False)]
-    for text in texts:
-        assert normalize(text) == unicodedata.normalize("NFKC", text).lower()
+    for m in graph:
+        visit(m)
+    assert {"nlp.features", "nlp.tokenize"} <= graph["nlp.model"] | graph["nlp.features"]
+
+
+def test_the_prediction_modules_import_no_training_code_and_no_scikit_learn():
+    imports = _nlp_imports()
+    reached, todo = set(), ["nlp.registry", "nlp.model"]
+    while todo:
+        m = todo.pop()
+        if m not in reached:
+            reached.add(m)
+            todo += [i for i in imports[m] if i in imports]
+    assert {"nlp.model", "nlp.features", "nlp.tokenize", "nlp.keywords", "nlp.urgency"} <= reached
+    assert not reached & {"nlp.train", "nlp.evaluate"}
+    assert not [i for m in reached for i in imports[m] if i.split(".")[0] == "sklearn"]

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from nlp.dataset import SEED_TRAIN, read_jsonl
-from nlp.tokenize import Segmenter, jieba_reference, normalize, read_user_dict
+from nlp.tokenize import Segmenter, jieba_reference, normalize, normalize_many, read_user_dict
 
 TIPDM = Path("/work/shared/data/tipdm2020/messages.csv")
 
@@ -52,7 +52,8 @@ def test_user_dictionary_lines_follow_jiebas_format(tmp_path):
     assert read_user_dict(path) == (("加装电梯", 50, "n"), ("老年助餐", None, None), ("四点半课堂", None, "n"))
 
 
-def test_the_segmenter_travels_inside_a_pickled_model_with_its_dictionary():
+def test_a_copied_segmenter_keeps_its_dictionary():
+    # scikit-learn clones the feature transformer's segmenter for every cross-validation fold
     seg = Segmenter((("四点半课堂", None, None),))
     clone = pickle.loads(pickle.dumps(seg))  # noqa: S301  our own bytes
     assert clone.user_words == seg.user_words
@@ -62,3 +63,23 @@ def test_the_segmenter_travels_inside_a_pickled_model_with_its_dictionary():
 @pytest.mark.parametrize("raw, expected", [("ＡＢＣ１２３", "abc123"), ("Lift BROKEN", "lift broken")])
 def test_full_width_letters_and_case_are_normalised(raw, expected):
     assert normalize(raw) == expected
+
+
+def test_normalising_gives_exactly_nfkc_in_lower_case_one_text_or_a_batch():
+    import unicodedata
+
+    texts = ["Ａ\u0301ＢＣ，３号楼　电梯…①㎡", "ｅ－ｂｉｋｅ（充电）！", "plain ascii", "", "ﬁ ＫＭ ｶﾀｶﾅ 〜",
+             "a  b\n\n c 🤢🤢 ＡＢＣ e-bike 6.21 60% 4-201室", "İstanbul ＩＩ"]
+    if TIPDM.exists():
+        with TIPDM.open(encoding="utf-8") as f:
+            texts += [r["title"] + "\n" + r["detail"] for _, r in zip(range(2000), csv.DictReader(f), strict=False)]
+    expected = [unicodedata.normalize("NFKC", t).lower() for t in texts]
+    assert [normalize(t) for t in texts] == expected
+    assert normalize_many(texts) == expected
+    assert normalize_many([]) == []
+
+
+def test_a_lone_surrogate_becomes_the_replacement_character_which_jieba_can_cut():
+    text = "电梯\ud800坏了 ＡＢ"
+    assert normalize(text) == normalize_many([text])[0] == "电梯\ufffd坏了 ab"
+    assert "电梯" in Segmenter()(text)
