@@ -1,51 +1,28 @@
-"""Where an Open311 report is: `address_id` (a place code), `address_string` or `lat`/`long`,
-matched to the places table; what matches nothing lands in the "no place yet" queue (place None).
+"""Where an Open311 report is: `address_id` (a place code), `address_string` (a name, code or alias
+of a place, core.places.find_place) or `lat`/`long` (the nearest compound with coordinates); what
+matches nothing lands in the "no place yet" queue (place None). Retired places take no reports.
 """
 
 from __future__ import annotations
 
 import math
-import unicodedata
 
 from sqlmodel import Session, select
 
 from core.models import Place, PlaceKind
+from core.places import find_place
 
 NEAR_METRES = 300  # a point farther than this from every compound with coordinates names no place
-_SPECIFIC_FIRST = {PlaceKind.compound: 0, PlaceKind.grid: 0, PlaceKind.community: 1, PlaceKind.street: 2}
-
-
-def _norm(text: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", text).casefold().split())
+REPORTED_KINDS = (PlaceKind.compound, PlaceKind.grid, PlaceKind.community)  # a street is too coarse
 
 
 def by_code(session: Session, code: str) -> Place | None:
-    return session.exec(select(Place).where(Place.code == code)).first()
+    return session.exec(select(Place).where(Place.code == code, Place.retired_at.is_(None))).first()
 
 
 def by_address(session: Session, address: str) -> Place | None:
-    """The place an address names: an exact name or code, else the longest name the address contains
-    ("A小区1 3号楼" → A小区1), the most specific kind winning a tie."""
-    wanted = _norm(address)
-    if not wanted:
-        return None
-    best: tuple[int, int, int] | None = None
-    found = None
-    for place in session.exec(select(Place).where(Place.kind != PlaceKind.street)):
-        rank = _SPECIFIC_FIRST.get(place.kind, 3)
-        for label in (place.name, place.code):
-            norm = _norm(label)
-            if len(norm) < 2:
-                continue
-            if norm == wanted:
-                score = (0, -len(norm), rank)
-            elif norm in wanted:
-                score = (1, -len(norm), rank)
-            else:
-                continue
-            if best is None or score < best:
-                best, found = score, place
-    return found
+    """The place an address names ("苏州市 A小区2 5栋门口" → A小区2), a compound before its community."""
+    return find_place(session, address, kinds=REPORTED_KINDS)
 
 
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -59,7 +36,8 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 def by_point(session: Session, lat: float, lon: float) -> Place | None:
     """The nearest compound or grid with known coordinates, if within NEAR_METRES."""
     candidates = session.exec(select(Place).where(Place.kind.in_([PlaceKind.compound, PlaceKind.grid]),
-                                                  Place.latitude.is_not(None), Place.longitude.is_not(None)))
+                                                  Place.retired_at.is_(None), Place.latitude.is_not(None),
+                                                  Place.longitude.is_not(None)))
     best = None
     for place in candidates:
         d = distance_m(lat, lon, place.latitude, place.longitude)

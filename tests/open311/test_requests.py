@@ -152,6 +152,16 @@ def test_places_come_from_address_id_address_string_or_the_nearest_compound(clie
     assert far.place_id is None and far.community_id is None
     assert place_of(address_string="somewhere else", lat="31.3031", long="120.5405").place_id == b1.id
     assert place_of(address_string="不认识的地方").place_id is None
+    b1.aliases = ["星湖苑", "xhy"]
+    session.add(b1)
+    session.commit()
+    assert place_of(address_string="星湖苑北门").place_id == b1.id  # aliases count, as everywhere
+    assert place_of(address_string="XHY 3-201").place_id == b1.id
+    b1.retired_at = utcnow()
+    session.add(b1)
+    session.commit()
+    assert place_of(address_string="星湖苑北门").place_id is None  # a retired place takes no reports
+    assert_error(file(client, api_key, address_id="T-B-1"), 400)
 
 
 def test_bad_input_is_a_400_in_the_error_format(client, session, places, with_model, api_key):
