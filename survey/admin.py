@@ -78,7 +78,7 @@ def survey_list(request: Request, session: SessionDep, user: Staff):
     surveys = [s for s in session.exec(select(Survey).order_by(Survey.id.desc())) if can_read_survey(session, user, s)]
     lang = language(request)
     rows = [{"survey": s, "title": title_of(s, lang), "state": state(s), "responses": counts.get(s.id, 0),
-             "editable": can_edit(session, user, s), "url": public_url(request, s)} for s in surveys]
+             "editable": can_edit(session, user, s), "url": public_url(s)} for s in surveys]
     return render(request, "survey/admin_list.html", user=user, rows=rows, templates=TEMPLATES, error=None)
 
 
@@ -208,7 +208,7 @@ def _edit_page(request: Request, session: Session, user: StaffUser, survey: Surv
     labels = [(q["id"], q["type"], q["label"].get("en") if lang == "en" and q["label"].get("en") else q["label"]["zh"])
               for q in survey.questions]
     return render(request, "survey/admin_edit.html", status_code=status_code, survey=survey, values=values,
-                  saved=saved, error=error, state=state(survey), url=public_url(request, survey),
+                  saved=saved, error=error, state=state(survey), url=public_url(survey),
                   question_list=labels, question_types=QUESTION_TYPES, **_edit_context(session, user))
 
 
@@ -261,7 +261,7 @@ def import_survey(request: Request, session: SessionDep, user: Staff,
         surveys = [s for s in session.exec(select(Survey).order_by(Survey.id.desc()))
                    if can_read_survey(session, user, s)]
         rows = [{"survey": s, "title": title_of(s, lang), "state": state(s), "responses": 0,
-                 "editable": can_edit(session, user, s), "url": public_url(request, s)} for s in surveys]
+                 "editable": can_edit(session, user, s), "url": public_url(s)} for s in surveys]
         return render(request, "survey/admin_list.html", status_code=422, user=user, rows=rows, templates=TEMPLATES,
                       error=exc.message(lang))
     survey.created_by_id = user.id
@@ -290,7 +290,7 @@ def token_links(survey_id: int, request: Request, session: SessionDep, user: Sta
     """Personal links for a one-response-per-resident survey, numbered from `start`."""
     survey = _survey(session, user, survey_id)
     _check_edit(session, user, survey)
-    base = public_url(request, survey)
+    base = public_url(survey)
     lines = ["number,url"] + [f"{n},{base}?{urlencode({'t': make_token(survey.id, n)})}"
                               for n in range(start, start + count)]
     audit(session, user, "survey_links", "survey", survey.id, ip=_ip(request), start=start, count=count)

@@ -6,11 +6,12 @@ import datetime as dt
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Request
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Request
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from core.models import Channel, Survey
+from core.ratelimit import public_write
 from core.settings import get_settings
 from core.deps import SessionDep
 from survey.io import check_token, client_hash
@@ -18,6 +19,7 @@ from survey.public import public_url
 from survey.service import SurveyError, open_surveys, requests_of, state, submit_response
 
 router = APIRouter(prefix="/api/v1", tags=["surveys"])
+SurveyId = Annotated[int, Path(ge=1, le=2**31 - 1)]  # ids are 32-bit integers on PostgreSQL
 
 
 class SurveySummary(BaseModel):
@@ -45,7 +47,8 @@ class SurveyDetail(SurveySummary):
 class ResponseCreate(BaseModel):
     answers: dict[str, Any] = Field(description="answers keyed by question id")
     token: str | None = Field(default=None, max_length=40, description="personal token, where required")
-    place_id: int | None = Field(default=None, description="where the respondent lives, if no place question")
+    place_id: int | None = Field(default=None, ge=1, le=2**31 - 1,
+                                 description="where the respondent lives, if no place question")
     language: str = Field(default="zh", pattern="^(zh|en)$")
 
 
@@ -63,7 +66,7 @@ class SurveyErrorDetail(BaseModel):
 
 def _summary(request: Request, s: Survey) -> dict:
     return dict(id=s.id, slug=s.slug, title=s.title, title_en=s.title_en, purpose=s.purpose,
-                closes_at=s.closes_at, url=public_url(request, s))
+                closes_at=s.closes_at, url=public_url(s))
 
 
 def _published(session: Session, survey_id: int) -> Survey:
@@ -81,7 +84,7 @@ def list_surveys(request: Request, session: SessionDep, place_id: int | None = N
 
 @router.get("/surveys/{survey_id}", response_model=SurveyDetail,
             responses={404: {"model": SurveyErrorDetail}})
-def get_survey(survey_id: int, request: Request, session: SessionDep):
+def get_survey(survey_id: SurveyId, request: Request, session: SessionDep):
     """A published survey's definition and whether it takes answers now."""
     s = _published(session, survey_id)
     return SurveyDetail(**_summary(request, s), description=s.description, description_en=s.description_en,
@@ -91,12 +94,13 @@ def get_survey(survey_id: int, request: Request, session: SessionDep):
 
 
 @router.post("/surveys/{survey_id}/responses", status_code=201, response_model=ResponseCreated,
+             dependencies=[Depends(public_write("survey"))],
              responses={403: {"model": SurveyErrorDetail, "description": "token missing or invalid"},
                         404: {"model": SurveyErrorDetail},
                         409: {"model": SurveyErrorDetail, "description": "closed, not open, already answered"},
                         422: {"model": SurveyErrorDetail, "description": "answers to correct, per question"},
                         429: {"model": SurveyErrorDetail, "description": "too many submissions"}})
-def create_response(survey_id: int, body: ResponseCreate, request: Request, session: SessionDep,
+def create_response(survey_id: SurveyId, body: ResponseCreate, request: Request, session: SessionDep,
                     idempotency_key: Annotated[str | None, Header(max_length=100)] = None):
     """Submit a response; free-text needs become requests (their tickets are returned).
 

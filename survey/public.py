@@ -13,6 +13,7 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
@@ -174,8 +175,10 @@ def form_answers(form) -> dict:
     return answers
 
 
-def public_url(request: Request, survey: Survey) -> str:
-    return str(request.url_for("survey_form", slug=survey.slug))
+def public_url(survey: Survey) -> str:
+    """The survey's address for links, QR codes and posters: from PUBLIC_BASE_URL, never from the
+    request's Host header (a forged Host would otherwise be printed, and cached, as ours)."""
+    return f"{get_settings().public_base_url.rstrip('/')}/s/{quote(survey.slug, safe='')}"
 
 
 def _get_survey(session: Session, slug: str) -> Survey:
@@ -300,7 +303,7 @@ def survey_qr(slug: str, request: Request, session: SessionDep):
     import qrcode
 
     survey = _get_survey(session, slug)
-    image = qrcode.make(public_url(request, survey), box_size=12, border=2,
+    image = qrcode.make(public_url(survey), box_size=12, border=2,
                         error_correction=qrcode.constants.ERROR_CORRECT_M)
     buf = io.BytesIO()
     image.save(buf, format="PNG")
@@ -315,7 +318,7 @@ def survey_poster(slug: str, request: Request, session: SessionDep):
     survey = _get_survey(session, slug)
     lang = language(request)
     return render(request, "survey/poster.html", survey=survey, title=title_of(survey, lang),
-                  description=description_of(survey, lang), url=public_url(request, survey))
+                  description=description_of(survey, lang), url=public_url(survey))
 
 
 @router.get("/survey-static/{name}", include_in_schema=False)
