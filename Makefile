@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-dev system-deps lint bench clean
+.PHONY: run test install install-dev system-deps lint bench messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,13 @@ test: install-dev system-deps
 
 lint: install-dev
 	$(BIN)/ruff check .
+
+## Extract the interface text (babel.cfg) and merge it into core/locale; then translate what is new
+## (tests/core/test_i18n.py fails while a message is missing, empty or fuzzy in either catalogue)
+messages: install
+	$(BIN)/pybabel -q extract -F babel.cfg -k N_ --no-location --sort-output -w 100 --project community-needs \
+		--version 0.1 --copyright-holder "community-needs contributors" -o core/locale/messages.pot .
+	$(BIN)/pybabel -q update -i core/locale/messages.pot -d core/locale -w 100 --ignore-obsolete --ignore-pot-creation-date
 
 bench: install
 	@for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done

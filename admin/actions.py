@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-import admin.i18n  # noqa: F401  registers the messages below
 from core.audit import audit
 from core.permissions import can_read_cluster, can_read_project, community_scope
 from core import notify
-from core.i18n import t
+from core.i18n import N_, gettext
+from core.labels import label
 from core.text import IntakeError, clean_text
 from core.models import (
     Category,
@@ -40,8 +40,28 @@ TRANSITIONS: dict[str, set[str]] = {
 NEEDS_REASON = {Status.not_actionable}
 
 
+# What each refusal says to the worker; {status}, {old} and {new} are status codes, shown by name.
+MESSAGES = {
+    "unknown_status": N_("unknown status {status}"),
+    "same_status": N_("the request is already {status}"),
+    "bad_transition": N_("cannot go from {old} to {new}"),
+    "reason_needed": N_("a request closed as not actionable needs a reason"),
+    "no_colleague": N_("no such colleague"),
+    "colleague_elsewhere": N_("that colleague does not work in this request's community"),
+    "unknown_category": N_("unknown category {code}"),
+    "same_category": N_("the request has that category already"),
+    "not_in_review": N_("the request is not waiting for review"),
+    "no_cluster": N_("no such cluster"),
+    "same_cluster": N_("the request is linked to that cluster already"),
+    "no_project": N_("no such service project"),
+    "nothing_to_change": N_("nothing to change"),
+    "bad_text": N_("{what}: {error}"),
+    "unknown_action": N_("unknown action {action}"),
+}
+
+
 class ActionError(ValueError):
-    """An action refused, with a message for the worker in their language (admin/i18n.py)."""
+    """An action refused, with a message for the worker in their language."""
 
     def __init__(self, code: str, **params):
         self.code = code
@@ -49,15 +69,16 @@ class ActionError(ValueError):
         super().__init__(self.message("en"))
 
     def message(self, lang: str) -> str:
+        _ = gettext(lang)
+
         def show(key, value):
             if isinstance(value, IntakeError):
                 return value.message(lang)
             if key == "what":
-                return t(lang, value)
-            return t(lang, f"status_{value}") if key in ("status", "old", "new") else value
+                return _(value)
+            return label(lang, "status", value) if key in ("status", "old", "new") else value
 
-        params = {k: show(k, v) for k, v in self.params.items()}
-        return t(lang, f"action_{self.code}", **params)
+        return _(MESSAGES[self.code]).format(**{k: show(k, v) for k, v in self.params.items()})
 
 
 def can_read(session: Session, user: StaffUser, req: Req) -> bool:
@@ -94,7 +115,7 @@ def change_status(session: Session, user: StaffUser, req: Req, status: str, reas
         raise ActionError("same_status", status=status)
     if status not in TRANSITIONS[Status(req.status)]:
         raise ActionError("bad_transition", old=req.status, new=status)
-    reason = _text(reason, 500, "what_reason") if reason and reason.strip() else ""
+    reason = _text(reason, 500, N_("reason")) if reason and reason.strip() else ""
     if status in NEEDS_REASON and not reason:
         raise ActionError("reason_needed")
     old = req.status
@@ -123,7 +144,7 @@ def assign(session: Session, user: StaffUser, req: Req, assignee_id: int | None,
 
 def reply(session: Session, user: StaffUser, req: Req, message: str, ip: str = "") -> int:
     """Reply to the resident; returns how many channels the reply was queued on."""
-    message = _text(message, 1000, "what_reply")
+    message = _text(message, 1000, N_("reply"))
     _event(session, req, user, EventType.reply, message=message)
     rows = notify.reply(session, req, message)
     audit(session, user, "request.reply", "request", req.id, ip=ip, channels=len(rows))

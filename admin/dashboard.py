@@ -14,6 +14,7 @@ from sqlmodel import Session
 from admin import charts, exports
 from core.permissions import staff_only, visible_communities
 from core.deps import CurrentUser, SessionDep
+from core.i18n import translator
 from admin.common import category_names, place_names
 from admin.demand import OVERDUE_DAYS, demand
 from core.models import Role, StaffUser
@@ -33,7 +34,8 @@ def context(session: Session, user: StaffUser, lang: str, months: int, community
     communities = visible_communities(session, user)
     if community:
         communities = [c for c in communities if c.id == community]
-    en = lang == "en"
+    tr = translator(lang)
+    _ = tr.gettext
     since = d.since.date().isoformat()
     codes = d.categories()
     by_category = [(names.get(c, c or "—"), d.category_total(c),
@@ -41,15 +43,15 @@ def context(session: Session, user: StaffUser, lang: str, months: int, community
     top = [c for c in codes[:5]]
     trend = charts.line_chart(d.months, [(names.get(c, "—"), [d.by_month.get((c, m), 0) for m in d.months])
                                          for c in top],
-                              "Monthly requests, top categories" if en else "各类别月度需求（前五）")
+                              _("Monthly requests, top categories"))
     sat_items = [(names.get(c, "—"), round(avg, 2), _link(category=c or "none", status="resolved"))
                  for c, (avg, _n) in sorted(d.satisfaction.items(), key=lambda kv: kv[1][0])]
     return dict(
         d=d, names=names, communities=communities, codes=codes, community=community, months=months,
         since=since, overdue_days=OVERDUE_DAYS, link=_link, places=place_names(session),
-        bar=charts.bar_chart(by_category, "Requests by category" if en else "各类别需求数"),
+        bar=charts.bar_chart(by_category, tr.pgettext("chart", "Requests by category")),
         trend=trend,
-        satisfaction_chart=charts.bar_chart(sat_items, "Satisfaction (1–5)" if en else "满意度（1–5 分）",
+        satisfaction_chart=charts.bar_chart(sat_items, _("Satisfaction (1–5)"),
                                             max_value=5, fmt=lambda v: f"{v:.2f}"),
         generated=dt.datetime.now(dt.UTC),
     )

@@ -15,7 +15,7 @@ from core.permissions import scoped, staff_only, visible_communities, visible_pr
 from core.deps import CurrentUser, SessionDep
 from core.security import csrf_protect
 from admin.common import category_names, client_ip, compounds_of, flash, place_names, pop_flash
-from core.i18n import t
+from core.i18n import translator
 from core.models import (
     OPEN_STATUSES,
     Cluster,
@@ -181,13 +181,16 @@ def request_page(request: Request, request_id: int, session: SessionDep, user: C
 
 def _apply(session: Session, user: StaffUser, req: Req, action: str, value: str, reason: str, ip: str,
            lang: str) -> str:
+    tr = translator(lang)
     if action == "status":
         actions.change_status(session, user, req, value, reason, ip=ip)
     elif action == "assign":
         actions.assign(session, user, req, int(value) if value else None, ip=ip)
     elif action == "reply":
         n = actions.reply(session, user, req, value, ip=ip)
-        return t(lang, "action_reply_queued", n=n) if n else t(lang, "action_reply_recorded")
+        if not n:
+            return tr.gettext("reply recorded (the resident left no channel to reach)")
+        return tr.ngettext("reply queued on {n} channel", "reply queued on {n} channels", n).format(n=n)
     elif action == "category":
         actions.correct_category(session, user, req, value, ip=ip)
     elif action == "reviewed":
@@ -200,7 +203,7 @@ def _apply(session: Session, user: StaffUser, req: Req, action: str, value: str,
         actions.set_urgent(session, user, req, value == "1", ip=ip)
     else:
         raise actions.ActionError("unknown_action", action=action)
-    return t(lang, "action_saved")
+    return tr.gettext("saved")
 
 
 def _message(exc: Exception, lang: str) -> str:
@@ -236,14 +239,15 @@ def bulk(request: Request, session: SessionDep, user: CurrentUser,
         raise HTTPException(status_code=422, detail="this action cannot be applied in bulk")
     target = back if back.startswith("/admin") else "/admin"
     lang = language(request)
+    tr = translator(lang)
     if not ids:
-        flash(request, t(lang, "action_bulk_none"), "error")
+        flash(request, tr.gettext("select at least one request"), "error")
         return RedirectResponse(target, status_code=303)
     done, failed = 0, []
     for request_id in ids[:500]:
         req = session.get(Req, request_id)
         if req is None or not actions.can_read(session, user, req):
-            failed.append(t(lang, "action_bulk_missing", id=request_id))
+            failed.append(tr.gettext("#{id}: not found").format(id=request_id))
             continue
         try:
             _apply(session, user, req, action, value, reason, client_ip(request), lang)
@@ -252,7 +256,7 @@ def bulk(request: Request, session: SessionDep, user: CurrentUser,
         except (actions.ActionError, ValueError) as exc:
             session.rollback()
             failed.append(f"{req.ticket}: {_message(exc, lang)}")
-    flash(request, t(lang, "action_bulk_done", n=done))
+    flash(request, tr.ngettext("{n} request updated", "{n} requests updated", done).format(n=done))
     if failed:
         flash(request, "; ".join(failed[:20]), "error")
     return RedirectResponse(target, status_code=303)

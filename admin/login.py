@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse
 
 from core.accounts import authenticate, LoginThrottled
 from core.deps import SessionDep
+from core.i18n import gettext
 from core.security import csrf_protect, end_session, is_local_path, login_session
 from core.models import Role
 from core.templating import language, render
@@ -34,16 +35,17 @@ def login(request: Request, session: SessionDep, username: Annotated[str, Form(m
           password: Annotated[str, Form(max_length=256)], next: Annotated[str, Form()] = "/admin"):
     """Check the password, start a fresh session, go where the user was heading."""
     lang = language(request)
+    _ = gettext(lang)
     ip = request.client.host if request.client else ""
     try:
         user = authenticate(session, username.strip(), password, ip)
     except LoginThrottled as exc:
-        msg = "尝试次数过多，请稍后再试。" if lang == "zh" else "Too many attempts: try again later."
+        msg = _("Too many attempts: try again later.")
         response = render(request, "admin/login.html", status_code=429, next=_safe_next(next), error=msg)
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
     if user is None:
-        msg = "用户名或密码错误。" if lang == "zh" else "Wrong username or password."
+        msg = _("Wrong username or password.")
         return render(request, "admin/login.html", status_code=401, next=_safe_next(next), error=msg)
     login_session(request, session, user, ip)
     session.commit()

@@ -13,6 +13,7 @@ from admin import charts, decisions, exports, plan
 from admin.common import category_names, client_ip, flash, pop_flash
 from core.audit import audit
 from core.deps import CurrentUser, FormDataDep, SessionDep
+from core.i18n import gettext
 from core.models import (
     Place,
     PlaceKind,
@@ -32,14 +33,6 @@ router = APIRouter(tags=["admin"])
 STAGES = [RoundStage.application, RoundStage.review, RoundStage.implementation, RoundStage.evaluation]
 STAGE_DATES = {RoundStage.application: "application_start", RoundStage.review: "review_start",
                RoundStage.implementation: "implementation_start", RoundStage.evaluation: "evaluation_start"}
-STAGE_NAMES = {"zh": {"application": "项目申报", "review": "评审", "implementation": "实施",
-                      "evaluation": "监督评估", "closed": "已结束"},
-               "en": {"application": "Project application", "review": "Review", "implementation": "Implementation",
-                      "evaluation": "Supervision and evaluation", "closed": "Closed"}}
-SIGNAL_NAMES = {"zh": {"residents": "提出需求的居民", "growth": "增长", "unresolved": "未解决占比",
-                       "vulnerable": "涉及困难群体", "satisfaction": "对现有服务不满意"},
-                "en": {"residents": "residents asking", "growth": "growth", "unresolved": "share unresolved",
-                       "vulnerable": "vulnerable groups", "satisfaction": "dissatisfaction today"}}
 
 
 def plannable_places(session: Session, user: StaffUser) -> list[Place]:
@@ -73,7 +66,7 @@ def rounds(request: Request, session: SessionDep, user: CurrentUser):
     if community_scope(session, user) is not None:
         stmt = stmt.where(PurchaseRound.place_id.in_([p.id for p in places] or [-1]))
     return render(request, "admin/rounds.html", user=user, rounds=session.exec(stmt).all(), places=places,
-                  names={p.id: p.name for p in session.exec(select(Place))}, stage_names=STAGE_NAMES[language(request)],
+                  names={p.id: p.name for p in session.exec(select(Place))},
                   flashes=pop_flash(request))
 
 
@@ -117,20 +110,19 @@ def round_context(session: Session, user: StaffUser, rnd: PurchaseRound, lang: s
     weights = items[0].evidence.get("weights", plan.DEFAULT_WEIGHTS) if items else plan.DEFAULT_WEIGHTS
     months = items[0].evidence.get("months", 12) if items else 12
     top = items[0].evidence.get("top", 6) if items else 6
-    en = lang == "en"
+    _ = gettext(lang)
     decided = sum(i.decided_cents for i in items if i.decided_cents is not None)
     chart = charts.bar_chart(
         [(names.get(i.category_code, i.category_code),
           (i.decided_cents if i.decided_cents is not None else i.proposed_cents) / 100, None)
          for i in items if (i.decided_cents or i.proposed_cents)],
-        "Budget per service (yuan)" if en else "各项服务预算（元）", fmt=lambda v: f"{v:,.0f}")
+        _("Budget per service (yuan)"), fmt=lambda v: f"{v:,.0f}")
     staff = {u.id: u.display_name or u.username for u in session.exec(select(StaffUser))}
     # a reference is a link only when it is a web address or a path here ("//host" is another site)
     links = {doc.id: document_link(doc.reference) for doc in documents}
     return dict(rnd=rnd, items=items, names=names, documents=documents, links=links, weights=weights, months=months,
                 top=top,
-                stages=STAGES, stage_dates=STAGE_DATES, stage_names=STAGE_NAMES[lang],
-                signal_names=SIGNAL_NAMES[lang], place=session.get(Place, rnd.place_id), chart=chart,
+                stages=STAGES, stage_dates=STAGE_DATES, place=session.get(Place, rnd.place_id), chart=chart,
                 proposed_total=sum(i.proposed_cents for i in items), decided_total=decided, staff=staff,
                 generated=utcnow())
 

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from admin import charts, project_records, scorecard
 from admin.common import category_names, client_ip, flash, pop_flash
 from core.deps import CurrentUser, FormDataDep, SessionDep
+from core.i18n import gettext
 from core.models import (
     Organization,
     Place,
@@ -70,10 +71,9 @@ def create_project(request: Request, session: SessionDep, user: CurrentUser, for
 def project_context(session: Session, project: ServiceProject, lang: str) -> dict:
     card = scorecard.scorecard(session, project)
     months = scorecard.satisfaction_by_month(session, project.id)
-    en = lang == "en"
-    chart = charts.line_chart([m for m, _, _ in months], [("satisfaction" if en else "满意度",
-                                                           [avg for _, avg, _ in months])],
-                              "Satisfaction by month" if en else "逐月满意度") if months else None
+    _ = gettext(lang)
+    chart = charts.line_chart([m for m, _n, _a in months], [(_("satisfaction"), [avg for _m, avg, _n in months])],
+                              _("Satisfaction by month")) if months else None
     places = session.exec(select(Place).join(ProjectPlace, ProjectPlace.place_id == Place.id)
                           .where(ProjectPlace.project_id == project.id)).all()
     _, names = category_names(session, lang)

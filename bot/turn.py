@@ -18,9 +18,9 @@ from typing import Any
 
 from sqlmodel import Session
 
-import bot.texts  # noqa: F401  (registers the bot's strings)
+from bot.texts import MESSAGES
 from bot.types import Button, Incoming, Outcome, Reply
-from core.i18n import t
+from core.i18n import gettext
 from core.models import Resident
 
 IDLE = "idle"  # no flow under way: the state of every conversation at rest
@@ -60,9 +60,9 @@ class Turn:
         self.lang = resident.language
         self.out = Outcome()
 
-    def tr(self, key: str, **kw) -> str:
-        """A bot string in the resident's language."""
-        return t(self.lang, key, **kw)
+    def tr(self, name: str, **kw) -> str:
+        """A bot message (bot/texts.py) in the resident's language."""
+        return gettext(self.lang)(MESSAGES[name]).format(**kw)
 
     def say(self, text: str, buttons: list[list[Button]] | None = None) -> None:
         """Send a new message."""

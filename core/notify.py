@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from sqlmodel import Session, or_, select
 
-from core.i18n import t
+from core.i18n import DEFAULT_LANGUAGE, gettext
+from core.labels import label
 from core.models import (
     Outbox,
     Request,
@@ -45,18 +46,21 @@ def to_resident(session: Session, request: Request, text: str, purpose: str, pay
 def status_changed(session: Session, request: Request) -> list[Outbox]:
     """Tell the resident the request's new state; once resolved, also ask for a 1–5 rating."""
     lang = request.language
-    rows = to_resident(session, request, t(lang, "status_changed", ticket=request.ticket,
-                                           status=t(lang, f"status_{request.status}")), purpose="status")
+    _ = gettext(lang)
+    rows = to_resident(session, request, _("Your request {ticket} is now: {status}.").format(
+        ticket=request.ticket, status=label(lang, "status", request.status)), purpose="status")
     if request.status == Status.resolved:
-        rows += to_resident(session, request, t(lang, "rating_prompt", ticket=request.ticket),
+        rows += to_resident(session, request, _("Your request {ticket} is resolved. Please rate the service "
+                                                "from 1 to 5; a comment is welcome.").format(ticket=request.ticket),
                             purpose="rating", payload={"request_id": request.id})
     return rows
 
 
 def reply(session: Session, request: Request, message: str) -> list[Outbox]:
     """A worker's reply, delivered through the resident's channel."""
-    return to_resident(session, request, t(request.language, "worker_reply", ticket=request.ticket,
-                                           message=message), purpose="reply")
+    _ = gettext(request.language)
+    text = _("Reply from your community worker ({ticket}): {message}").format(ticket=request.ticket, message=message)
+    return to_resident(session, request, text, purpose="reply")
 
 
 def urgent_to_staff(session: Session, request: Request) -> list[Outbox]:
@@ -68,9 +72,10 @@ def urgent_to_staff(session: Session, request: Request) -> list[Outbox]:
             or_(StaffUser.role == Role.admin, StaffUser.id.in_(scoped)),
         )
     ).all()
+    _ = gettext(DEFAULT_LANGUAGE)  # what staff read
     rows = []
     for user in staff:
-        text = t("zh", "urgent_staff_alert", ticket=request.ticket, text=request.text[:300])
+        text = _("[URGENT] {ticket}: {text}").format(ticket=request.ticket, text=request.text[:300])
         row = Outbox(channel="telegram", address=user.telegram_chat_id, staff_id=user.id,
                      request_id=request.id, purpose="urgent", text=text)
         session.add(row)

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 import unicodedata
 
-from core.i18n import t
+from core.i18n import N_, gettext
 from core.settings import get_settings
+
+# What each refusal says to the resident.
+MESSAGES = {
+    "empty_text": N_("The text is empty: please write what you need."),
+    "text_too_long": N_("The text is too long (at most {limit} characters): please shorten it."),
+    "bad_encoding": N_("The text contains characters that cannot be read: please check and retype it."),
+    "unknown_place": N_("Unknown compound: please pick one from the list."),
+    "contact_without_consent": N_("Please tick the consent box to leave contact details."),
+    "csrf": N_("This page has expired: please reload it and submit again."),
+}
 
 
 class IntakeError(ValueError):
@@ -14,10 +24,10 @@ class IntakeError(ValueError):
     def __init__(self, code: str, **params):
         self.code = code
         self.params = params
-        super().__init__(t("en", f"error_{code}", **params))
+        super().__init__(self.message("en"))
 
     def message(self, lang: str) -> str:
-        return t(lang, f"error_{self.code}", **self.params)
+        return gettext(lang)(MESSAGES[self.code]).format(**self.params)
 
 
 def clean_text(text: str, limit: int | None = None) -> str:

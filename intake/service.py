@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 
 from core import notify
 from core.db import write_lock
-from core.i18n import t
+from core.i18n import gettext
 from core.models import Channel, EventType, Place, Request, RequestEvent, utcnow
 from core.places import community_of
 from core.taxonomy import category_names
@@ -142,8 +142,8 @@ def _cluster(session: Session, request: Request) -> None:
 
 def _notify(session: Session, request: Request) -> None:
     name = category_names(session, request.language).get(request.category_code or "", "")
-    notify.to_resident(session, request, t(request.language, "ack", ticket=request.ticket,
-                                           category=name or t(request.language, "ticket_unclassified")),
-                       purpose="ack")
+    _ = gettext(request.language)
+    notify.to_resident(session, request, _("We received your request, ticket {ticket}, category: {category}.").format(
+        ticket=request.ticket, category=name or _("to be classified by a worker")), purpose="ack")
     if request.urgent:
         notify.urgent_to_staff(session, request)

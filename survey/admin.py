@@ -14,6 +14,7 @@ from sqlmodel import Session, func, select
 
 from core.audit import audit
 from core.deps import SessionDep, require
+from core.i18n import translator
 from core.models import Place, PlaceKind, Role, ServiceProject, StaffUser, Survey, SurveyResponse
 from core.permissions import can_read_project, can_read_survey, community_scope, scope_ids, visible_projects
 from core.security import csrf_protect
@@ -175,8 +176,7 @@ def _save(request: Request, session: Session, user: StaffUser, form: _Form, surv
         definition = form.definition(session)
         scope = community_scope(session, user)
         if scope is not None and (not form.values["targets"] or not set(form.values["targets"]) <= set(scope)):
-            raise SurveyError("bad_definition", detail="choose target communities among your own" if lang == "en"
-                              else "请在您负责的社区中选择目标社区")
+            raise SurveyError("bad_definition", detail=translator(lang).gettext("choose target communities among your own"))
         if form.values["project_id"] is not None and not can_read_project(session, user, form.values["project_id"]):
             raise SurveyError("bad_definition", detail="unknown service project")
         saved = apply_definition(session, definition, survey, project_id=form.values["project_id"])

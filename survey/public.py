@@ -20,11 +20,12 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlmodel import Session, select
 
 from core.deps import FormDataDep, SessionDep
-from core.i18n import register, t
+from core.i18n import gettext
 from core.models import Channel, Place, PlaceKind, Survey, SurveyResponse
 from core.security import check_csrf
 from core.settings import get_settings
 from core.templating import language, render
+from core.text import IntakeError
 from survey.io import check_token, client_hash
 from survey.schema import OTHER, QUESTION_TYPES, check_questions
 from survey.service import SurveyError, requests_of, state, submit_response
@@ -32,68 +33,6 @@ from survey.service import SurveyError, requests_of, state, submit_response
 router = APIRouter(tags=["survey pages"])
 STATIC = Path(__file__).resolve().parent / "static"
 # submissions per client address per 10 minutes; a community meeting on one Wi-Fi stays under it
-
-
-register({
-    "zh": {
-        "survey_list_title": "正在进行的问卷",
-        "survey_list_empty": "目前没有正在进行的问卷。",
-        "survey_required": "必答",
-        "survey_optional": "选答",
-        "survey_other": "其他（请注明）",
-        "survey_other_label": "其他内容",
-        "survey_choose": "请选择",
-        "survey_submit": "提交问卷",
-        "survey_thanks_title": "提交成功，谢谢您！",
-        "survey_thanks_body": "您的回答已经收到。",
-        "survey_thanks_tickets": "您写下的需求已转给社区工作者，受理编号：",
-        "survey_closed_title": "问卷已结束",
-        "survey_not_open_title": "问卷尚未开始",
-        "survey_opens_at": "开始时间：{when}",
-        "survey_closed_at": "结束时间：{when}",
-        "survey_show_if": "仅当“{question}”选择“{answer}”时回答",
-        "survey_errors_title": "请修改以下问题后再提交：",
-        "survey_rating_low": "很不满意",
-        "survey_rating_high": "很满意",
-        "survey_nps_low": "完全不可能",
-        "survey_nps_high": "非常可能",
-        "survey_scan": "扫码填写问卷",
-        "survey_or_visit": "或在浏览器中打开：",
-        "survey_print": "打印",
-        "survey_anonymous": "本问卷匿名填写。",
-        "survey_once": "每人限填一次。",
-        "survey_privacy": "请不要在问卷中填写身份证号、电话等个人信息。",
-    },
-    "en": {
-        "survey_list_title": "Open surveys",
-        "survey_list_empty": "No survey is open at the moment.",
-        "survey_required": "required",
-        "survey_optional": "optional",
-        "survey_other": "Other (please specify)",
-        "survey_other_label": "Other",
-        "survey_choose": "Please choose",
-        "survey_submit": "Submit",
-        "survey_thanks_title": "Thank you!",
-        "survey_thanks_body": "Your answers have been received.",
-        "survey_thanks_tickets": "The needs you wrote were passed to community workers. Ticket numbers:",
-        "survey_closed_title": "This survey has closed",
-        "survey_not_open_title": "This survey has not opened yet",
-        "survey_opens_at": "Opens: {when}",
-        "survey_closed_at": "Closed: {when}",
-        "survey_show_if": "Answer only if you chose “{answer}” for “{question}”",
-        "survey_errors_title": "Please correct these questions and submit again:",
-        "survey_rating_low": "very dissatisfied",
-        "survey_rating_high": "very satisfied",
-        "survey_nps_low": "not at all likely",
-        "survey_nps_high": "extremely likely",
-        "survey_scan": "Scan to answer the survey",
-        "survey_or_visit": "or open in a browser:",
-        "survey_print": "Print",
-        "survey_anonymous": "This survey is anonymous.",
-        "survey_once": "One response per person.",
-        "survey_privacy": "Please do not write ID numbers, phone numbers or other personal details.",
-    },
-})
 
 
 @dataclass
@@ -116,6 +55,7 @@ class QuestionView:
 
 
 def question_views(survey: Survey, lang: str) -> list[QuestionView]:
+    _ = gettext(lang)
     parsed = check_questions(survey.questions or [])
     by_id = {q.id: q for q in parsed}
     out = []
@@ -124,10 +64,11 @@ def question_views(survey: Survey, lang: str) -> list[QuestionView]:
         if q.show_if is not None:
             target = by_id[q.show_if.question]
             values = [str(v) for v in ([q.show_if.equals] if q.show_if.in_ is None else q.show_if.in_)]
-            labels = {o.value: o.label.get(lang) for o in target.options} | {OTHER: t(lang, "survey_other")}
+            labels = {o.value: o.label.get(lang) for o in target.options} | {OTHER: _("Other (please specify)")}
             answer = " / ".join(labels.get(v, v) for v in values)
             show_if = {"question": target.id, "values": values,
-                       "text": t(lang, "survey_show_if", question=target.label.get(lang), answer=answer)}
+                       "text": _("Answer only if you chose “{answer}” for “{question}”").format(
+                           question=target.label.get(lang), answer=answer)}
         out.append(QuestionView(
             id=q.id, type=q.type, label=q.label.get(lang), help=q.help.get(lang) if q.help else "",
             required=q.required, options=[(o.value, o.label.get(lang)) for o in q.options], other=q.other,
@@ -251,7 +192,7 @@ def survey_submit(slug: str, request: Request, session: SessionDep, form: FormDa
         check_csrf(request, str(form.get("csrf_token") or ""))
     except HTTPException:
         return _render_form(request, session, survey, status_code=403, answers=answers, token=token,
-                            errors={"_form": t(lang, "error_csrf")})
+                            errors={"_form": IntakeError("csrf").message(lang)})
     current = state(survey)
     if current != "open":
         return _render_state(request, survey, current, status_code=409)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, select
 
 from intake.service import community_of
+from core.i18n import translator
 from core.models import Place, Rating, Request, Survey, SurveyResponse
 from core.redact import redact
 from survey.schema import OTHER, Question
@@ -80,7 +81,7 @@ def summarize(session: Session, survey: Survey, rows: list[SurveyResponse], lang
             counter = Counter(v for value in values for v in (value if isinstance(value, list) else [value]))
             labels = [(o.value, o.label.get(lang)) for o in q.options]
             if q.other:
-                labels.append((OTHER, "其他" if lang == "zh" else "Other"))
+                labels.append((OTHER, translator(lang).pgettext("results", "Other")))
                 s.texts = [(redact(r.answers[f"{q.id}_other"]), None) for r in rows
                            if f"{q.id}_other" in r.answers][-TEXT_SAMPLE:]
             s.bars = _bars(counter, labels, len(values))
@@ -167,7 +168,7 @@ def table(session: Session, survey: Survey, rows: list[SurveyResponse], lang: st
                 places.get(r.place_id, "")]
         for q in questions:
             value = r.answers.get(q.id)
-            labels = {o.value: o.label.get(lang) for o in q.options} | {OTHER: "其他" if lang == "zh" else "Other"}
+            labels = {o.value: o.label.get(lang) for o in q.options} | {OTHER: translator(lang).pgettext("results", "Other")}
             if q.type == "likert":
                 line += [(value or {}).get(row.value, "") if isinstance(value, dict) else "" for row in q.rows]
             elif value is None:

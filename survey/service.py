@@ -30,7 +30,7 @@ from collections.abc import Iterable
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
-from core.i18n import register, t
+from core.i18n import N_, gettext
 from core.places import community_of
 from core.text import IntakeError, clean_text
 from intake.service import IntakeIn, submit
@@ -61,67 +61,41 @@ class SurveyError(ValueError):
         self.errors = errors or {}
         self.existing = existing
         self.params = params
-        super().__init__(t("en", f"survey_error_{code}", **params))
+        super().__init__(self.message("en"))
 
     def message(self, lang: str) -> str:
-        return t(lang, f"survey_error_{self.code}", **self.params)
+        return gettext(lang)(MESSAGES[self.code]).format(**self.params)
 
     def field_messages(self, lang: str) -> dict[str, str]:
-        return {qid: t(lang, f"survey_error_{key}") for qid, key in self.errors.items()}
+        return {qid: gettext(lang)(MESSAGES[key]) for qid, key in self.errors.items()}
 
 
-register({
-    "zh": {
-        "survey_error_not_open": "这份问卷还没有开始，请在开放后再来填写。",
-        "survey_error_closed": "这份问卷已经结束，感谢您的关注。",
-        "survey_error_not_found": "找不到这份问卷。",
-        "survey_error_invalid_answers": "有些回答需要修改，请查看标出的问题。",
-        "survey_error_already_answered": "您已经填写过这份问卷，每人只能填写一次。谢谢！",
-        "survey_error_rate_limited": "提交太频繁了，请稍后再试。",
-        "survey_error_bad_token": "这个问卷链接无效或已被使用，请向社区索取新的链接。",
-        "survey_error_token_required": "这份问卷需要使用社区发放的专属链接填写。",
-        "survey_error_place_not_targeted": "这份问卷只面向指定社区的居民。",
-        "survey_error_bad_definition": "问卷定义有误：{detail}",
-        "survey_error_required": "这道题必须回答。",
-        "survey_error_bad_choice": "请从选项中选择。",
-        "survey_error_too_many_choices": "选择的项目太多了。",
-        "survey_error_other_text_required": "选择“其他”时请写明具体内容。",
-        "survey_error_bad_rating": "请选择 1 到 5 分。",
-        "survey_error_bad_nps": "请选择 0 到 10 分。",
-        "survey_error_bad_number": "请填写一个数字。",
-        "survey_error_number_too_small": "数字太小了。",
-        "survey_error_number_too_large": "数字太大了。",
-        "survey_error_bad_date": "请按 年-月-日 填写日期。",
-        "survey_error_bad_place": "请从列表中选择小区或社区。",
-        "survey_error_bad_text": "内容无法识别或太长了。",
-        "survey_error_incomplete_matrix": "请为每一行选择一个答案。",
-    },
-    "en": {
-        "survey_error_not_open": "This survey has not opened yet: please come back when it opens.",
-        "survey_error_closed": "This survey has closed. Thank you for your interest.",
-        "survey_error_not_found": "Survey not found.",
-        "survey_error_invalid_answers": "Some answers need a change: see the marked questions.",
-        "survey_error_already_answered": "You have already answered this survey; one response per person. Thank you!",
-        "survey_error_rate_limited": "Too many submissions: please try again in a few minutes.",
-        "survey_error_bad_token": "This survey link is not valid or has been used: ask your community for a new one.",
-        "survey_error_token_required": "This survey is answered through the personal link your community gave you.",
-        "survey_error_place_not_targeted": "This survey is for residents of particular communities only.",
-        "survey_error_bad_definition": "The survey definition is not valid: {detail}",
-        "survey_error_required": "This question needs an answer.",
-        "survey_error_bad_choice": "Please choose one of the options.",
-        "survey_error_too_many_choices": "Too many options chosen.",
-        "survey_error_other_text_required": "You chose “other”: please say what.",
-        "survey_error_bad_rating": "Please choose from 1 to 5.",
-        "survey_error_bad_nps": "Please choose from 0 to 10.",
-        "survey_error_bad_number": "Please enter a number.",
-        "survey_error_number_too_small": "The number is too small.",
-        "survey_error_number_too_large": "The number is too large.",
-        "survey_error_bad_date": "Please enter the date as year-month-day.",
-        "survey_error_bad_place": "Please pick a compound or community from the list.",
-        "survey_error_bad_text": "The text cannot be read or is too long.",
-        "survey_error_incomplete_matrix": "Please choose an answer in every row.",
-    },
-})
+# What each refusal says to people; per-question messages use the same table.
+MESSAGES = {
+    "not_open": N_("This survey has not opened yet: please come back when it opens."),
+    "closed": N_("This survey has closed. Thank you for your interest."),
+    "not_found": N_("Survey not found."),
+    "invalid_answers": N_("Some answers need a change: see the marked questions."),
+    "already_answered": N_("You have already answered this survey; one response per person. Thank you!"),
+    "rate_limited": N_("Too many submissions: please try again in a few minutes."),
+    "bad_token": N_("This survey link is not valid or has been used: ask your community for a new one."),
+    "token_required": N_("This survey is answered through the personal link your community gave you."),
+    "place_not_targeted": N_("This survey is for residents of particular communities only."),
+    "bad_definition": N_("The survey definition is not valid: {detail}"),
+    "required": N_("This question needs an answer."),
+    "bad_choice": N_("Please choose one of the options."),
+    "too_many_choices": N_("Too many options chosen."),
+    "other_text_required": N_("You chose “other”: please say what."),
+    "bad_rating": N_("Please choose from 1 to 5."),
+    "bad_nps": N_("Please choose from 0 to 10."),
+    "bad_number": N_("Please enter a number."),
+    "number_too_small": N_("The number is too small."),
+    "number_too_large": N_("The number is too large."),
+    "bad_date": N_("Please enter the date as year-month-day."),
+    "bad_place": N_("Please pick a compound or community from the list."),
+    "bad_text": N_("The text cannot be read or is too long."),
+    "incomplete_matrix": N_("Please choose an answer in every row."),
+}
 
 
 # --- reading surveys ------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from bot.turn import ANY, IDLE, Kind, Transitions, Turn
+from core.labels import label
 from core.models import Request
 from core.taxonomy import category_names
 
@@ -50,7 +51,7 @@ def status(turn: Turn, _arg: object) -> None:
         snippet = r.text.replace("\n", " ")
         snippet = snippet[:30] + ("…" if len(snippet) > 30 else "")
         category = names.get(r.category_code or "", turn.tr("ticket_unclassified"))
-        lines.append(f"{r.ticket} · {turn.tr('status_' + r.status)} · {category} · "
+        lines.append(f"{r.ticket} · {label(turn.lang, 'status', r.status)} · {category} · "
                      f"{r.created_at:%Y-%m-%d}\n  {snippet}")
     turn.say("\n".join(lines))
 

@@ -158,7 +158,8 @@ def test_worker_works_a_request_from_the_review_queue(browser, server):
     page.click("#form-category button")
     assert page.locator("#category").inner_text().startswith("平安安全")
     history = page.locator("#history").inner_text()
-    assert "status_changed" in history and "reply" in history and "category_corrected" in history
+    assert "状态变更" in history and "回复" in history and "更正类别" in history  # event types by name
+    assert "已收到 → 已受理" in history and "status_changed" not in history
 
     # bulk: select the first two requests in progress and mark them resolved
     page.goto(f"{server['base']}/admin?status=in_progress")

@@ -128,10 +128,10 @@ def test_results_summarise_each_question_and_filter_by_community(client, session
     _answer(session, survey, "b1", staff["compound_B1"], overall=1)
     login(client, "boss", "password-1")
     page = client.get(f"/admin/surveys/{survey.id}/results").text
-    assert '<strong id="total">3</strong>' in page and "mean 3.0" in page
+    assert '<strong id="total">3</strong>' in page and "均值 3.0" in page  # the statistic by its name
     assert "[电话]" in page and "13912345678" not in page
     only_a = client.get(f"/admin/surveys/{survey.id}/results?community={staff['community_A'].id}").text
-    assert '<strong id="total">2</strong>' in only_a and "mean 4.0" in only_a
+    assert '<strong id="total">2</strong>' in only_a and "均值 4.0" in only_a
 
 
 def test_a_worker_reads_only_responses_from_their_communities(client, session, staff):
