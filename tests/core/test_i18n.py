@@ -291,3 +291,13 @@ def test_python_messages_are_written_where_babel_can_extract_them():
             for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
             if chained.search(line) or in_fstring.search(line)]
     assert not hits, "\n".join(hits)
+
+
+def test_templates_translate_with_trans_blocks_and_calls_in_the_pages_language():
+    from core.templating import _i18n_context, templates
+
+    source = ("{% trans num=n %}last {{ num }} month{% pluralize %}last {{ num }} months{% endtrans %} · "
+              "{{ pgettext('nav', 'Requests') }} · {{ label('status', 'in_progress') }} · {{ _('Cluster %(id)s', id=x) }}")
+    page = templates.env.from_string(source)
+    assert page.render(n=3, x="<b>", **_i18n_context("zh")) == "近 3 个月 · 需求 · 办理中 · 聚类 &lt;b&gt;"
+    assert page.render(n=1, x=7, **_i18n_context("en")) == "last 1 month · Requests · in progress · Cluster 7"
