@@ -46,7 +46,7 @@ CSRF = N_("This form has expired: reload the page and send it again.")
 def _kind(path: str) -> str:
     if path.startswith("/open311/"):
         return "open311"
-    if path.startswith(("/api/", "/telegram/")) or path == "/openapi.json":
+    if path.startswith(("/api/", "/telegram/")) or path in ("/openapi.json", "/healthz"):
         return "api"
     return "html"
 
@@ -115,9 +115,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):
         # no input is echoed back: it may be huge, or NaN, which JSON cannot carry
-        errors = [{"field": ".".join(str(part) for part in e.get("loc", ()) if part != "body"),
-                   "message": str(e.get("msg", ""))} for e in exc.errors()[:20]]
-        text = "; ".join(f"{e['field']}: {e['message']}" for e in errors)[:500] or None
+        errors: dict[str, str] = {}  # field → what is wrong with it, like the survey API's answers
+        for e in exc.errors()[:20]:
+            errors.setdefault(".".join(str(part) for part in e.get("loc", ()) if part != "body"), str(e.get("msg", "")))
+        text = "; ".join(f"{name}: {message}" for name, message in errors.items())[:500] or None
         return error_response(request.scope, 422, "invalid_input", text=text, extra={"errors": errors})
 
     @app.exception_handler(RateLimited)
@@ -144,6 +145,7 @@ def install(app: FastAPI) -> None:
         return error_response(request.scope, 500)
 
     app.add_middleware(InputGuard)
+    app.openapi = openapi_of(app)
 
 
 class _Refused(Exception):
@@ -276,3 +278,80 @@ def _counted(receive: Receive, limit: int) -> Receive:
         return message
 
     return counted
+
+
+# --- the OpenAPI description says what the handlers above answer --------------------------------
+
+ERROR_SCHEMA = {"type": "object", "required": ["code", "message"], "additionalProperties": True,
+                "properties": {"code": {"type": "string", "description": "what went wrong, for programs"},
+                               "message": {"type": "string", "description": "the same, for people, in the request's language"}}}
+PAGE = {"text/html": {"schema": {"type": "string"}}}
+DOWNLOADS = {".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".csv": "text/csv",
+             ".json": "application/json", ".png": "image/png"}
+
+
+FORMATS_311 = {"json": "application/json", "xml": "text/xml"}
+OPEN311_ERRORS = {"type": "array", "items": {"type": "object", "required": ["code", "description"],
+                                             "properties": {"code": {"type": "integer"}, "description": {"type": "string"}}}}
+
+
+def _page_content(path: str, content: dict) -> dict:
+    """What a page route really answers: HTML, or the file its address names."""
+    if content and "application/json" not in content:
+        return content  # declared by the route itself (an image, say)
+    if path.endswith(".{fmt}"):
+        return {DOWNLOADS[".csv"]: {}, DOWNLOADS[".xlsx"]: {}}
+    for suffix, media in DOWNLOADS.items():
+        if path.endswith(suffix):
+            return {media: {}}
+    return PAGE
+
+
+def describe(spec: dict) -> dict:
+    """Rewrite FastAPI's generated description: API errors are `{code, message}` (not FastAPI's
+    `{detail}`), pages answer HTML (or their file), redirect with 303 and refuse with a page."""
+    spec.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    error_json = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for path, operations in spec.get("paths", {}).items():
+        kind = _kind(path)
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            if kind == "api":
+                for status, response in responses.items():  # a route's own error model stays
+                    if status[0] in "45" and "HTTPValidationError" in str(response.get("content", "HTTPValidationError")):
+                        response["content"] = error_json
+                responses.setdefault("4XX", {"description": "refused, with the reason", "content": error_json})
+            elif kind == "html":
+                for status, response in list(responses.items()):
+                    if status.startswith("2"):
+                        response["content"] = _page_content(path, response.get("content", {}))
+                    elif status[0] in "45":
+                        del responses[status]
+                responses["303"] = {"description": "the next page (post/redirect/get), or the login page"}
+                responses["4XX"] = {"description": "refused: a page saying why, in the reader's language",
+                                    "content": PAGE}
+            elif kind == "open311":  # GeoReport v2: JSON or XML as the address's .json / .xml says
+                for status, response in list(responses.items()):
+                    if status.startswith("2"):
+                        response["content"] = {FORMATS_311["json"]: {}, FORMATS_311["xml"]: {}}
+                    elif status[0] in "45":
+                        del responses[status]
+                responses["4XX"] = {"description": "refused: a list of {code, description}",
+                                    "content": {FORMATS_311["json"]: {"schema": OPEN311_ERRORS}, FORMATS_311["xml"]: {}}}
+    used = str(spec.get("paths"))
+    for name in ("HTTPValidationError", "ValidationError"):
+        if f"/{name}'" not in used:
+            spec["components"]["schemas"].pop(name, None)
+    return spec
+
+
+def openapi_of(app: FastAPI):
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            from fastapi.openapi.utils import get_openapi
+
+            app.openapi_schema = describe(get_openapi(title=app.title, version=app.version,
+                                                      description=app.description, routes=app.routes))
+        return app.openapi_schema
+
+    return openapi

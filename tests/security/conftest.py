@@ -71,6 +71,10 @@ def digest(engine) -> str:
 
 @pytest.fixture
 def world(session, engine):
+    return build_world(session)
+
+
+def build_world(session) -> dict:
     """Objects of community A / organization X and of community B / organization Y, each marked with
     a word that must never appear in a page shown to someone outside their scope."""
     places = make_places(session)
