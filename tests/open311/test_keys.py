@@ -43,6 +43,7 @@ def test_the_command_line_creates_lists_and_revokes_keys(client, session, places
 
 def test_admins_create_list_and_revoke_keys_on_the_admin_page(client, session, staff):
     assert login(client, "admin", PASSWORDS["admin"]).status_code == 303
+    assert 'href="/admin/api-keys"' in client.get("/admin").text  # in the admin's navigation
     page = client.get("/admin/api-keys")
     assert page.status_code == 200 and "API 密钥" in page.text
     token = form_token(page.text)
@@ -73,6 +74,7 @@ def test_admins_create_list_and_revoke_keys_on_the_admin_page(client, session, s
 
 def test_workers_cannot_see_or_make_keys(client, session, staff):
     assert login(client, "wa", PASSWORDS["wa"]).status_code == 303
+    assert 'href="/admin/api-keys"' not in client.get("/admin").text
     assert client.get("/admin/api-keys").status_code == 403
     token = form_token(client.get("/admin").text)
     assert client.post("/admin/api-keys", data={"csrf_token": token, "name": "mine"}).status_code == 403
