@@ -26,7 +26,8 @@ def place_names(session: Session) -> dict[int, str]:
 
 
 def flash(request: Request, message: str, kind: str = "notice") -> None:
-    request.session.setdefault("flash", []).append([kind, message])
+    # assigned, not appended in place: the session is saved only when it is seen to change
+    request.session["flash"] = [*request.session.get("flash", []), [kind, message]]
 
 
 def pop_flash(request: Request) -> list[list[str]]:

@@ -1,36 +1,56 @@
 """The demand dashboard: category × community × month, trends, hot clusters, open and overdue requests,
-satisfaction by category. Every number links to the requests behind it; exported as XLSX and print."""
+satisfaction by category, and the response, resolution and satisfaction rates (admin/rates.py). Every
+number links to the requests behind it; exported as XLSX and print."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlmodel import Session
+from sqlmodel import Session, func, select
 
-from admin import charts, exports
-from core.permissions import staff_only, visible_communities
+from admin import charts, exports, rates
+from admin.common import place_names
+from admin.demand import OVERDUE_DAYS, demand
+from core import deadlines
 from core.deps import CurrentUser, SessionDep
 from core.i18n import translator
-from admin.common import category_names, place_names
-from admin.demand import OVERDUE_DAYS, demand
-from core.models import Role, StaffUser
+from core.models import Request as Req
+from core.models import Role, StaffUser, utcnow
+from core.permissions import scoped, staff_only, visible_communities
+from core.taxonomy import category_names
 from core.templating import language, render
 
 router = APIRouter(tags=["admin"])
-Months = Annotated[int, Query(ge=2, le=36)]
 
 
 def _link(**params) -> str:
     return "/admin?" + urlencode({k: v for k, v in params.items() if v not in (None, "")})
 
 
-def context(session: Session, user: StaffUser, lang: str, months: int, community: int | None) -> dict:
+def _choice(request: Request) -> tuple[int, int | None, str]:
+    """(months, community, rates grouping) from the query string; an empty or unreadable field is the default."""
+    q = request.query_params
+    months = q.get("months", "")
+    months = int(months) if months.isdigit() and 2 <= int(months) <= 36 else 12
+    community = q.get("community", "")
+    community = int(community) if community.isdigit() and len(community) < 10 else None
+    by = q.get("rates_by", "")
+    return months, community, by if by in rates.GROUPS else "community"
+
+
+def past_deadline(session: Session, user: StaffUser, community: int | None) -> int:
+    """Open requests past a deadline they still have to meet (the supervision list)."""
+    stmt = scoped(select(func.count()).select_from(Req).where(deadlines.overdue_sql(utcnow())), session, user)
+    return session.exec(stmt.where(Req.community_id == community) if community else stmt).one()
+
+
+def context(session: Session, user: StaffUser, lang: str, months: int, community: int | None,
+            rates_by: str = "community") -> dict:
     d = demand(session, user, months=months, community=community)
-    _, names = category_names(session, lang)
+    names = category_names(session, lang)
     communities = visible_communities(session, user)
     if community:
         communities = [c for c in communities if c.id == community]
@@ -53,40 +73,54 @@ def context(session: Session, user: StaffUser, lang: str, months: int, community
         trend=trend,
         satisfaction_chart=charts.bar_chart(sat_items, _("Satisfaction (1–5)"),
                                             max_value=5, fmt=lambda v: f"{v:.2f}"),
-        generated=dt.datetime.now(dt.UTC),
+        generated=dt.datetime.now(dt.UTC), past_deadline=past_deadline(session, user, community),
+        rates=rates.compute(session, user, rates_by, months=months, community=community, lang=lang),
+        rate_names=rates.RATES, rate_titles=rates.TITLES, rate_definitions=rates.DEFINITIONS,
+        rate_groups=rates.GROUP_NAMES, percent=rates.percent, rates_by=rates_by,
     )
 
 
 @router.get("/admin/dashboard")
-def dashboard(request: Request, session: SessionDep, user: CurrentUser, months: Months = 12,
-              community: Annotated[int | None, Query()] = None):
-    """Demand by category, community and month, with drill-down links."""
+def dashboard(request: Request, session: SessionDep, user: CurrentUser):
+    """Demand by category, community and month, and the three rates, with drill-down links."""
     if user.role == Role.org:
         return RedirectResponse("/org", status_code=303)
     staff_only(user)
-    lang = language(request)
-    ctx = context(session, user, lang, months, community)
+    months, community, by = _choice(request)
+    ctx = context(session, user, language(request), months, community, by)
     return render(request, "admin/dashboard.html", user=user, printable=False,
                   all_communities=visible_communities(session, user), **ctx)
 
 
 @router.get("/admin/dashboard/print")
-def dashboard_print(request: Request, session: SessionDep, user: CurrentUser, months: Months = 12,
-                    community: Annotated[int | None, Query()] = None):
+def dashboard_print(request: Request, session: SessionDep, user: CurrentUser):
     """The demand report as a printable page (print it to PDF from the browser)."""
     staff_only(user)
-    ctx = context(session, user, language(request), months, community)
+    months, community, by = _choice(request)
+    ctx = context(session, user, language(request), months, community, by)
     return render(request, "admin/dashboard.html", user=user, printable=True, all_communities=[], **ctx)
 
 
+def _xlsx(data: bytes, stem: str) -> Response:
+    name = f"{stem}-{dt.date.today().isoformat()}.xlsx"
+    return Response(data, media_type=exports.XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
 @router.get("/admin/dashboard.xlsx")
-def dashboard_xlsx(request: Request, session: SessionDep, user: CurrentUser, months: Months = 12,
-                   community: Annotated[int | None, Query()] = None):
+def dashboard_xlsx(request: Request, session: SessionDep, user: CurrentUser):
     """The demand report as a workbook for the street office."""
     staff_only(user)
     lang = language(request)
-    ctx = context(session, user, lang, months, community)
-    data = exports.demand_workbook(ctx, lang)
-    name = f"demand-{dt.date.today().isoformat()}.xlsx"
-    return Response(data, media_type=exports.XLSX,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    months, community, by = _choice(request)
+    return _xlsx(exports.demand_workbook(context(session, user, lang, months, community, by), lang), "demand")
+
+
+@router.get("/admin/rates.xlsx")
+def rates_xlsx(request: Request, session: SessionDep, user: CurrentUser):
+    """The three rates by month, per community, worker, category and project, with their definitions."""
+    staff_only(user)
+    lang = language(request)
+    months, community, _by = _choice(request)
+    report = {by: rates.compute(session, user, by, months=months, community=community, lang=lang)
+              for by in rates.GROUPS}
+    return _xlsx(exports.rates_workbook(report, lang), "rates")

@@ -31,6 +31,8 @@ from core.models import Request as Req
 OVERDUE_DAYS = 14  # an open request older than this is overdue
 # Literal, not bound: only then can SQLite and PostgreSQL match the partial index ix_request_open_community_category.
 OPEN_SQL = text("request.status IN (" + ", ".join(f"'{s.value}'" for s in OPEN_STATUSES) + ")")
+# A ticket marked as the duplicate of another counts once, as that other (migration 0008_workday).
+NOT_DUPLICATE = Req.duplicate_of_id.is_(None)
 
 
 def month_start(day: dt.date) -> dt.date:
@@ -146,7 +148,8 @@ def demand_counts(session: Session, user: StaffUser, months: int, community: int
     since = dt.datetime.combine(first, dt.time(), tzinfo=dt.UTC)
     month = month_key(session)
     window = month >= labels[0] if session.get_bind().dialect.name == "sqlite" else Req.created_at >= since
-    stmt = scoped(select(month, Req.community_id, Req.category_code, func.count()).where(window), session, user)
+    stmt = scoped(select(month, Req.community_id, Req.category_code, func.count()).where(window, NOT_DUPLICATE),
+                  session, user)
     if community:
         stmt = stmt.where(Req.community_id == community)
     by_month: dict[tuple[str | None, str], int] = {}
@@ -173,7 +176,7 @@ def demand_live(session: Session, user: StaffUser, months: int = 12, community: 
     rows = session.exec(narrow(
         select(Req.community_id, Req.category_code, func.count(),
                func.sum(case((Req.created_at < overdue_before, 1), else_=0)))
-        .where(OPEN_SQL)).group_by(Req.community_id, Req.category_code)).all()
+        .where(OPEN_SQL, NOT_DUPLICATE)).group_by(Req.community_id, Req.category_code)).all()
     out.open = {(code, place): (n, int(late or 0)) for place, code, n, late in rows}
 
     rows = session.exec(narrow(
@@ -209,7 +212,8 @@ def _recompute_sql(session: Session) -> str:
         "coalesce(request.category_code, '') AS category_code, count(*) AS requests, "
         f"sum(CASE WHEN request.status IN ({open_}) THEN 1 ELSE 0 END) AS open, "
         f"sum(CASE WHEN {mentions} THEN 1 ELSE 0 END) AS mentions, 0 AS ratings, 0 AS score_sum "
-        "FROM request WHERE request.created_at >= :lo AND request.created_at < :hi GROUP BY 1, 2, 3 "
+        "FROM request WHERE request.created_at >= :lo AND request.created_at < :hi "
+        "AND request.duplicate_of_id IS NULL GROUP BY 1, 2, 3 "
         f"UNION ALL SELECT {_day_sql(session, 'rating.created_at')}, coalesce(request.community_id, 0), "
         "coalesce(request.category_code, ''), 0, 0, 0, count(*), sum(rating.score) "
         "FROM rating JOIN request ON request.id = rating.request_id "
@@ -334,7 +338,7 @@ def demand(session: Session, user: StaffUser, months: int = 12, community: int |
     day_start = dt.datetime.combine(cut_day, dt.time(), tzinfo=dt.UTC)
     for place, code, n in session.exec(scoped(
             select(Req.community_id, Req.category_code, func.count())
-            .where(Req.created_at >= day_start, Req.created_at < overdue_before, OPEN_SQL), session, user)
+            .where(Req.created_at >= day_start, Req.created_at < overdue_before, OPEN_SQL, NOT_DUPLICATE), session, user)
             .where(*([Req.community_id == community] if community else []))
             .group_by(Req.community_id, Req.category_code)):
         opened.setdefault((code, place), [0, 0])[1] += n

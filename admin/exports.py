@@ -9,6 +9,7 @@ from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from admin import rates
 from core.i18n import translator
 from core.labels import label
 
@@ -132,4 +133,39 @@ def plan_workbook(ctx: dict, lang: str) -> bytes:
     for row in stages.iter_rows(min_row=2, min_col=2, max_col=2):
         for cell in row:
             cell.number_format = "yyyy-mm-dd"
+    return _save(wb)
+
+
+def rates_workbook(report: dict, lang: str) -> bytes:
+    """The three rates (admin/rates.py) by month: one sheet per grouping, and their definitions."""
+    tr = translator(lang)
+    _ = tr.gettext
+    wb = Workbook()
+    first = True
+    for by, r in report.items():
+        header = [_("Group"), _("Rate"), *r.months, _("Total"), _("Met"), _("Due")]
+        rows = []
+        for key in r.groups:
+            for rate in rates.RATES:
+                met, due = r.cell(rate, key)
+                if not due:
+                    continue
+                cells = []
+                for m in r.months:
+                    m_met, m_due = r.cell(rate, key, m)
+                    cells.append(round(m_met / m_due, 4) if m_due else None)
+                rows.append([r.names.get(key, key), _(rates.TITLES[rate]), *cells, round(met / due, 4), met, due])
+        for rate in rates.RATES:
+            met, due = r.overall(rate)
+            if due:
+                rows.append([_("All"), _(rates.TITLES[rate]),
+                             *[(lambda md: round(md[0] / md[1], 4) if md[1] else None)(r.overall(rate, m))
+                               for m in r.months], round(met / due, 4), met, due])
+        ws = _sheet(wb, _(rates.GROUP_NAMES[by]), header, rows, first=first)
+        first = False
+        for row in ws.iter_rows(min_row=2, min_col=3, max_col=3 + len(r.months)):
+            for cell in row:
+                cell.number_format = "0%"
+    _sheet(wb, _("Definitions"), [_("Rate"), _("Definition")],
+           [[_(rates.TITLES[rate]), _(rates.DEFINITIONS[rate])] for rate in rates.RATES])
     return _save(wb)

@@ -1,100 +1,64 @@
-"""The community workers' inbox: filters, search, the review queue, bulk actions, one request's page."""
+"""The community workers' inbox: what needs doing now (urgent, overdue, due today) with the countdown
+to each deadline, the calls to make, filters (admin/filters.py), search, the review and "no place
+yet" queues, bulk actions; and one request's page with everything a worker does to it.
+
+The inbox remembers its filters in the session, so a return from a request page lands on the same
+list and page.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session, func, or_, select
 
-from admin import actions, demand
-from core.permissions import scoped, staff_only, visible_communities, visible_projects
-from core.deps import CurrentUser, SessionDep
-from core.security import csrf_protect
-from admin.common import category_names, client_ip, compounds_of, flash, place_names, pop_flash
-from core.i18n import translator
+from admin import actions, demand, filters, supervision
+from admin.common import compounds_of, flash, place_names, pop_flash
+from core import deadlines, notify, taxonomy
+from core.deps import CurrentUser, SessionDep, client_ip
+from core.i18n import N_, translator
+from core.localtime import format_local
 from core.models import (
-    OPEN_STATUSES,
+    CallTask,
     Cluster,
     Kind,
     Place,
+    PlaceKind,
     RequestEvent,
     Role,
     StaffCommunity,
     StaffUser,
     Status,
+    utcnow,
 )
 from core.models import Request as Req
+from core.permissions import (
+    requests_visible,
+    staff_only,
+    unplaced_condition,
+    visible_communities,
+    visible_projects,
+)
+from core.security import csrf_protect
+from core.taxonomy import category_names
 from core.templating import language, render
+from nlp.registry import get_classifier
 
 router = APIRouter(tags=["admin"])
 PAGE_SIZE = 50
-REVIEW_CONFIDENCE = 0.6  # below this the classifier's category is checked by a worker
 REVIEW_CAP = 999
 COUNT_MONTHS = 12  # the counts table under the list covers the last year, like the dashboard
+BACK = "inbox_query"  # the session key of the inbox's last filters
 
 
-def _date(value: str | None, name: str) -> dt.datetime | None:
-    if not value:
-        return None
-    try:
-        day = dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise HTTPException(status_code=422, detail=f"{name}: expected a date like 2026-05-31") from exc
-    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
-
-
-def filtered(session: Session, user: StaffUser, f: dict):
-    """The inbox's request query for a dict of filters (also used by drill-down links)."""
-    stmt = scoped(select(Req), session, user)
-    if f.get("category"):
-        stmt = stmt.where(Req.category_code == (None if f["category"] == "none" else f["category"]))
-    if f.get("kind"):
-        stmt = stmt.where(Req.kind == f["kind"])
-    if f.get("status") == "open":
-        stmt = stmt.where(Req.status.in_(OPEN_STATUSES))
-    elif f.get("status"):
-        stmt = stmt.where(Req.status == f["status"])
-    if f.get("community"):
-        stmt = stmt.where(Req.community_id == int(f["community"]))
-    if f.get("place"):
-        stmt = stmt.where(Req.place_id == int(f["place"]))
-    if f.get("since"):
-        stmt = stmt.where(Req.created_at >= _date(f["since"], "since"))
-    if f.get("until"):
-        stmt = stmt.where(Req.created_at < _date(f["until"], "until") + dt.timedelta(days=1))
-    if f.get("month"):
-        start = _date(f["month"] + "-01", "month")
-        end = (start + dt.timedelta(days=32)).replace(day=1)
-        stmt = stmt.where(Req.created_at >= start, Req.created_at < end)
-    if f.get("max_confidence") not in (None, ""):
-        stmt = stmt.where(or_(Req.confidence.is_(None), Req.confidence <= float(f["max_confidence"])))
-    if f.get("urgent"):
-        stmt = stmt.where(Req.urgent)
-    if f.get("overdue_days"):
-        stmt = stmt.where(Req.status.in_(OPEN_STATUSES),
-                          Req.created_at < dt.datetime.now(dt.UTC) - dt.timedelta(days=int(f["overdue_days"])))
-    if f.get("cluster"):
-        stmt = stmt.where(Req.cluster_id == int(f["cluster"]))
-    if f.get("project"):
-        stmt = stmt.where(Req.project_id == int(f["project"]))
-    if f.get("assignee") == "me":
-        stmt = stmt.where(Req.assignee_id == user.id)
-    if f.get("queue") == "review":
-        # low confidence or urgent, and still open: what a worker should look at first
-        stmt = stmt.where(Req.status.in_(OPEN_STATUSES),
-                          or_(Req.needs_review, Req.urgent, Req.confidence < REVIEW_CONFIDENCE))
-    if f.get("q"):
-        needle = f["q"].strip()[:100].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        stmt = stmt.where(or_(Req.text.like(f"%{needle}%", escape="\\"), Req.ticket == f["q"].strip().upper()))
-    return stmt
-
-
-FILTERS = ("q", "category", "kind", "status", "community", "place", "since", "until", "month", "max_confidence",
-           "urgent", "overdue_days", "cluster", "project", "assignee", "queue")
+def review_threshold(session: Session) -> float:
+    """Below the active model's own threshold (chosen at training) a category is checked by a worker."""
+    classifier = get_classifier(session)
+    return classifier.review_threshold if classifier is not None else 0.0
 
 
 def colleagues(session: Session, user: StaffUser) -> list[StaffUser]:
@@ -106,52 +70,90 @@ def colleagues(session: Session, user: StaffUser) -> list[StaffUser]:
     return list(session.exec(stmt.order_by(StaffUser.username)))
 
 
+def _capped_count(session: Session, stmt) -> int:
+    """Counted up to a cap: on a large backlog "1000+" says enough and costs a bounded scan."""
+    ids = stmt.with_only_columns(Req.id).order_by(None).limit(REVIEW_CAP + 1).subquery()
+    return session.exec(select(func.count()).select_from(ids)).one()
+
+
+def open_calls(session: Session, user: StaffUser, request_id: int | None = None) -> list[tuple[CallTask, Req]]:
+    """Calls still to make on requests the user may read: the user's own first."""
+    stmt = select(CallTask, Req).join(Req, Req.id == CallTask.request_id).where(CallTask.done_at.is_(None))
+    if request_id is not None:
+        stmt = stmt.where(CallTask.request_id == request_id)
+    stmt = requests_visible(stmt, session, user)
+    rows = session.exec(stmt.order_by(CallTask.created_at, CallTask.id).limit(200)).all()
+    return sorted(rows, key=lambda row: row[0].assignee_id != user.id)
+
+
+def number_for(user: StaffUser, task: CallTask, req: Req) -> str:
+    """The number in full for the worker who must call, masked for everyone else."""
+    return req.contact if task.assignee_id == user.id else notify.mask(req.contact)
+
+
+def _back_query(request: Request) -> str:
+    """The inbox's query string without the language switch (which the session keeps anyway)."""
+    return urlencode([(k, v) for k, v in parse_qsl(request.url.query) if k != "lang"])
+
+
 @router.get("/admin")
-def inbox(
-    request: Request, session: SessionDep, user: CurrentUser,
-    q: Annotated[str | None, Query(max_length=100)] = None,
-    category: str | None = None, kind: str | None = None, status: str | None = None,
-    community: Annotated[int | None, Query()] = None, place: Annotated[int | None, Query()] = None,
-    since: str | None = None, until: str | None = None,
-    month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
-    max_confidence: Annotated[float | None, Query(ge=0, le=1)] = None,
-    urgent: bool = False, overdue_days: Annotated[int | None, Query(ge=1, le=3650)] = None,
-    cluster: Annotated[int | None, Query()] = None, project: Annotated[int | None, Query()] = None,
-    assignee: str | None = None, queue: str | None = None,
-    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
-):
-    """Requests newest first with filters, search and the review queue, plus counts per category per community."""
+def inbox(request: Request, session: SessionDep, user: CurrentUser):
+    """What needs doing now, the calls to make, then the requests newest first, with filters and counts."""
     if user.role == Role.org:
         return RedirectResponse("/org", status_code=303)
     staff_only(user)
-    f = {k: v for k, v in locals().items() if k in FILTERS and v not in (None, "", False)}
-    rows = session.exec(filtered(session, user, f).order_by(Req.created_at.desc(), Req.id.desc())
+    lang = language(request)
+    _ = translator(lang).gettext
+    supervision.escalate_due(session)
+    f, bad = filters.parse(request.query_params)
+    page_text = request.query_params.get("page", "1")
+    page = int(page_text) if page_text.isdigit() and 1 <= int(page_text) <= 10_000 else 1
+    now = utcnow()
+    threshold = review_threshold(session)
+    base = filters.filtered(session, user, f, threshold, now)
+    rows = session.exec(base.order_by(Req.created_at.desc(), Req.id.desc())
                         .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
-    has_more = len(rows) > PAGE_SIZE
-    # counted up to a cap: on a large backlog "1000+" says enough and costs a bounded scan
-    capped = filtered(session, user, {"queue": "review"}).with_only_columns(Req.id).order_by(None)
-    review_count = session.exec(select(func.count()).select_from(capped.limit(REVIEW_CAP + 1).subquery())).one()
+    now_rows = session.exec(filters.now_first(base, now)).all() if page == 1 else []
+    review_count = _capped_count(session, filters.filtered(session, user, {"queue": "review"}, threshold, now))
+    unplaced_count = _capped_count(session, select(Req).where(unplaced_condition(session, user)))
+    request.session[BACK] = _back_query(request)
 
     matrix: dict[str | None, dict[int | None, int]] = {}
     for (code, community_id), n in demand.by_category_and_community(session, user, months=COUNT_MONTHS).items():
         matrix.setdefault(code, {})[community_id] = n
-    lang = language(request)
-    categories, cat_names = category_names(session, lang)
+    categories, cat_names = taxonomy.categories(session), category_names(session, lang)
     communities = visible_communities(session, user)
+    flashes = pop_flash(request) + [["error", _("This filter could not be read and was left out: {field}").format(
+        field=_(FIELD_NAMES[name]))] for name in bad]
+    keep = dict(f)
     return render(
-        request, "admin/requests.html", user=user, rows=rows[:PAGE_SIZE], page=page, has_more=has_more,
+        request, "admin/requests.html", status_code=422 if bad else 200, user=user, rows=rows[:PAGE_SIZE],
+        page=page, has_more=len(rows) > PAGE_SIZE, now_rows=now_rows, calls=open_calls(session, user),
+        number_for=lambda task, req: number_for(user, task, req),
+        countdown=lambda r: deadlines.countdown(deadlines.next_deadline(r), now, lang),
+        late=lambda r: (d := deadlines.next_deadline(r)) is not None and d < now,
         categories=categories, cat_names=cat_names, communities=communities,
         compounds=compounds_of(session, [c.id for c in communities]), places=place_names(session),
-        statuses=[s.value for s in Status], kinds=[k.value for k in Kind], matrix=matrix, filters=f,
-        review_count=review_count, review_cap=REVIEW_CAP, count_months=COUNT_MONTHS, colleagues=colleagues(session, user), flashes=pop_flash(request),
-        qs=lambda **kw: urlencode({k: v for k, v in {**f, **kw}.items() if v not in (None, "")}),
-        back=str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""),
+        statuses=[s.value for s in Status], kinds=[k.value for k in Kind], matrix=matrix, filters=keep,
+        review_count=review_count, unplaced_count=unplaced_count, review_cap=REVIEW_CAP,
+        count_months=COUNT_MONTHS, colleagues=colleagues(session, user), flashes=flashes,
+        qs=lambda **kw: urlencode({k: v for k, v in {**keep, **kw}.items() if v not in (None, "", False)}),
+        back="/admin" + (f"?{request.session[BACK]}" if request.session[BACK] else ""),
     )
+
+
+# how a filter field is named in a refusal (the names the form's labels use)
+FIELD_NAMES = {
+    "q": N_("Search"), "category": N_("Category"), "kind": N_("Kind"), "status": N_("Status"), "community": N_("Community"),
+    "place": N_("Compound"), "since": N_("From"), "until": N_("To"), "month": N_("Month"), "max_confidence": N_("Confidence at most"),
+    "urgent": N_("Urgent only"), "overdue_days": N_("Overdue"), "late": N_("Past deadline"), "cluster": N_("Cluster"),
+    "project": N_("Service project"), "assignee": N_("Assignee"), "queue": N_("Queue"), "rate": N_("Rate"), "missed": N_("Missed"),
+}
 
 
 def _load(session: Session, user: StaffUser, request_id: int) -> Req:
     staff_only(user)
-    req = session.get(Req, request_id)
+    req = session.get(Req, request_id) if 0 < request_id < 2**31 else None
     if req is None or not actions.can_read(session, user, req):
         raise HTTPException(status_code=404, detail="no such request")  # same answer: no probing
     return req
@@ -159,10 +161,11 @@ def _load(session: Session, user: StaffUser, request_id: int) -> Req:
 
 @router.get("/admin/requests/{request_id}")
 def request_page(request: Request, request_id: int, session: SessionDep, user: CurrentUser):
-    """One request with its full history and the actions a worker can take."""
+    """One request with its deadlines, history, duplicates, calls and the actions a worker can take."""
     req = _load(session, user, request_id)
     lang = language(request)
-    categories, cat_names = category_names(session, lang)
+    now = utcnow()
+    categories, cat_names = taxonomy.categories(session), category_names(session, lang)
     events = session.exec(select(RequestEvent).where(RequestEvent.request_id == req.id)
                           .order_by(RequestEvent.created_at, RequestEvent.id)).all()
     staff = {u.id: u.display_name or u.username for u in session.exec(select(StaffUser))}
@@ -172,79 +175,148 @@ def request_page(request: Request, request_id: int, session: SessionDep, user: C
                             .order_by(Cluster.size.desc()).limit(50)).all()
     projects = session.exec(visible_projects(session, user)).all()
     place = session.get(Place, req.place_id) if req.place_id else None
+    calls = open_calls(session, user, req.id)
+    sees_contact = user.id == req.assignee_id or any(task.assignee_id == user.id for task, _ in calls)
+    back = request.session.get(BACK, "")
     return render(request, "admin/request.html", user=user, r=req, events=events, staff=staff,
                   categories=categories, cat_names=cat_names, clusters=clusters, projects=projects,
                   colleagues=colleagues(session, user), place=place, places=place_names(session),
                   statuses=[s.value for s in Status], transitions=actions.TRANSITIONS,
+                  communities=session.exec(select(Place).where(Place.kind == PlaceKind.community)
+                                           .order_by(Place.name)).all(),
+                  survivor=session.get(Req, req.duplicate_of_id) if req.duplicate_of_id else None,
+                  duplicates=notify.followers(session, req)[1:], calls=calls,
+                  number_for=lambda task, r: number_for(user, task, r),
+                  contact=req.contact if sees_contact else notify.mask(req.contact),
+                  countdown=lambda d: deadlines.countdown(d, now, lang), next_deadline=deadlines.next_deadline(req),
+                  now=now, when=_when, back="/admin" + (f"?{back}" if back else ""),
                   flashes=pop_flash(request))
 
 
+def _when(value: str | None) -> str:
+    """A stored ISO instant (an event's from/to value) in local time."""
+    try:
+        return format_local(dt.datetime.fromisoformat(value)) if value else "—"
+    except ValueError:
+        return value
+
+
+def _id(value: str) -> int | None:
+    if not value:
+        return None
+    if not value.isdigit() or len(value) > 9:
+        raise actions.ActionError("nothing_to_change")
+    return int(value)
+
+
 def _apply(session: Session, user: StaffUser, req: Req, action: str, value: str, reason: str, ip: str,
-           lang: str) -> str:
+           lang: str, which: str = "") -> str:
     tr = translator(lang)
     if action == "status":
         actions.change_status(session, user, req, value, reason, ip=ip)
     elif action == "assign":
-        actions.assign(session, user, req, int(value) if value else None, ip=ip)
+        actions.assign(session, user, req, _id(value), ip=ip)
+    elif action == "transfer":
+        actions.transfer(session, user, req, _id(value), reason, ip=ip)
     elif action == "reply":
-        n = actions.reply(session, user, req, value, ip=ip)
-        if not n:
-            return tr.gettext("reply recorded (the resident left no channel to reach)")
+        told = actions.reply(session, user, req, value, ip=ip)
+        if told.calls:
+            return tr.gettext("the resident can be reached only by phone: a call to make is in the list")
+        if not told.messages:
+            return tr.gettext("reply recorded: the resident reads it when looking the ticket up")
+        n = len(told.messages)
         return tr.ngettext("reply queued on {n} channel", "reply queued on {n} channels", n).format(n=n)
     elif action == "category":
         actions.correct_category(session, user, req, value, ip=ip)
     elif action == "reviewed":
         actions.mark_reviewed(session, user, req, ip=ip)
     elif action == "cluster":
-        actions.link_cluster(session, user, req, int(value) if value else None, ip=ip)
+        actions.link_cluster(session, user, req, _id(value), ip=ip)
     elif action == "project":
-        actions.link_project(session, user, req, int(value) if value else None, ip=ip)
+        actions.link_project(session, user, req, _id(value), ip=ip)
     elif action == "urgent":
-        actions.set_urgent(session, user, req, value == "1", ip=ip)
+        actions.set_urgent(session, user, req, value == "1", reason, ip=ip)
+    elif action == "duplicate":
+        actions.mark_duplicate(session, user, req, value, ip=ip)
+    elif action == "extend":
+        actions.extend_deadline(session, user, req, which, value, reason, ip=ip)
     else:
         raise actions.ActionError("unknown_action", action=action)
     return tr.gettext("saved")
 
 
 def _message(exc: Exception, lang: str) -> str:
-    return exc.message(lang) if isinstance(exc, actions.ActionError) else str(exc)
+    if isinstance(exc, actions.ActionError):
+        return exc.message(lang)
+    return translator(lang).gettext("that value cannot be used here")
 
 
 @router.post("/admin/requests/{request_id}", dependencies=[Depends(csrf_protect)])
 def act(request: Request, request_id: int, session: SessionDep, user: CurrentUser,
         action: Annotated[str, Form(max_length=20)], value: Annotated[str, Form(max_length=2000)] = "",
-        reason: Annotated[str, Form(max_length=1000)] = ""):
-    """Change status, assign, reply, correct the category, link a cluster or project."""
+        reason: Annotated[str, Form(max_length=1000)] = "", which: Annotated[str, Form(max_length=10)] = ""):
+    """Change status, assign or transfer, reply, correct the category or the urgent flag, link a cluster
+    or project, mark a duplicate, extend a deadline."""
     req = _load(session, user, request_id)
     lang = language(request)
     try:
-        message = _apply(session, user, req, action, value, reason, client_ip(request), lang)
+        message = _apply(session, user, req, action, value, reason, client_ip(request), lang, which)
     except (actions.ActionError, ValueError) as exc:
         session.rollback()
         flash(request, _message(exc, lang), "error")
         return RedirectResponse(f"/admin/requests/{request_id}", status_code=303)
     session.commit()
     flash(request, message)
+    if not actions.can_read(session, user, req):  # transferred out of the worker's communities
+        return RedirectResponse("/admin", status_code=303)
     return RedirectResponse(f"/admin/requests/{request_id}", status_code=303)
+
+
+@router.post("/admin/calls/{task_id}", dependencies=[Depends(csrf_protect)])
+def call_result(request: Request, task_id: int, session: SessionDep, user: CurrentUser,
+                outcome: Annotated[str, Form(max_length=16)], score: Annotated[str, Form(max_length=2)] = "",
+                note: Annotated[str, Form(max_length=1000)] = "", back: Annotated[str, Form(max_length=2000)] = "/admin"):
+    """Record a call: reached (with the resident's rating for a follow-up call) or not reached."""
+    staff_only(user)
+    task = session.get(CallTask, task_id) if 0 < task_id < 2**31 else None
+    req = session.get(Req, task.request_id) if task else None
+    if req is None or not actions.can_read(session, user, req):
+        raise HTTPException(status_code=404, detail="no such call")
+    lang = language(request)
+    target = back if back.startswith("/admin") else "/admin"
+    try:
+        actions.record_call(session, user, task, outcome, score, note, ip=client_ip(request))
+    except actions.ActionError as exc:
+        session.rollback()
+        flash(request, exc.message(lang), "error")
+        return RedirectResponse(target, status_code=303)
+    session.commit()
+    flash(request, translator(lang).gettext("call recorded"))
+    return RedirectResponse(target, status_code=303)
+
+
+BULK_ACTIONS = ("status", "assign", "category", "reviewed", "cluster", "project")
 
 
 @router.post("/admin/bulk", dependencies=[Depends(csrf_protect)])
 def bulk(request: Request, session: SessionDep, user: CurrentUser,
-         action: Annotated[str, Form(max_length=20)], ids: Annotated[list[int] | None, Form()] = None,
+         action: Annotated[str, Form(max_length=20)], ids: Annotated[list[str] | None, Form()] = None,
          value: Annotated[str, Form(max_length=200)] = "", reason: Annotated[str, Form(max_length=1000)] = "",
          back: Annotated[str, Form(max_length=2000)] = "/admin"):
     """Apply one action to many requests; each request succeeds or is reported on its own."""
     staff_only(user)
-    if action not in ("status", "assign", "category", "reviewed", "cluster", "project"):
-        raise HTTPException(status_code=422, detail="this action cannot be applied in bulk")
     target = back if back.startswith("/admin") else "/admin"
     lang = language(request)
     tr = translator(lang)
-    if not ids:
+    if action not in BULK_ACTIONS:
+        flash(request, tr.gettext("this action cannot be applied in bulk"), "error")
+        return RedirectResponse(target, status_code=303)
+    chosen = [int(i) for i in (ids or []) if i.isdigit() and len(i) < 10]
+    if not chosen:
         flash(request, tr.gettext("select at least one request"), "error")
         return RedirectResponse(target, status_code=303)
     done, failed = 0, []
-    for request_id in ids[:500]:
+    for request_id in chosen[:500]:
         req = session.get(Req, request_id)
         if req is None or not actions.can_read(session, user, req):
             failed.append(tr.gettext("#{id}: not found").format(id=request_id))
@@ -260,3 +332,4 @@ def bulk(request: Request, session: SessionDep, user: CurrentUser,
     if failed:
         flash(request, "; ".join(failed[:20]), "error")
     return RedirectResponse(target, status_code=303)
+

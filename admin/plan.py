@@ -93,12 +93,15 @@ def gather_live(session: Session, user: StaffUser, rnd: PurchaseRound, months: i
     # instr/strpos: a plain substring test, several times cheaper than LIKE '%…%' on a year of requests
     find = func.instr if session.get_bind().dialect.name == "sqlite" else func.strpos
     vulnerable = or_(Req.category_code.in_(VULNERABLE_CATEGORIES), *[find(Req.text, w) > 0 for w in VULNERABLE_WORDS])
+    # a duplicate ticket counts once as a request (admin.demand.NOT_DUPLICATE), but its resident asked too
+    once = Req.duplicate_of_id.is_(None)
     rows = session.exec(
-        select(Req.category_code, func.count(), func.count(func.distinct(func.coalesce(Req.resident_id, -Req.id))),
-               func.sum(case(((Req.created_at >= recent_from) & (Req.created_at < until), 1), else_=0)),
-               func.sum(case(((Req.created_at >= before_from) & (Req.created_at < recent_from), 1), else_=0)),
-               func.sum(case((Req.status.in_(OPEN_STATUSES), 1), else_=0)),
-               func.sum(case((vulnerable, 1), else_=0)))
+        select(Req.category_code, func.sum(case((once, 1), else_=0)),
+               func.count(func.distinct(func.coalesce(Req.resident_id, -Req.id))),
+               func.sum(case((once & (Req.created_at >= recent_from) & (Req.created_at < until), 1), else_=0)),
+               func.sum(case((once & (Req.created_at >= before_from) & (Req.created_at < recent_from), 1), else_=0)),
+               func.sum(case((once & Req.status.in_(OPEN_STATUSES), 1), else_=0)),
+               func.sum(case((once & vulnerable, 1), else_=0)))
         .where(Req.community_id.in_(area or [-1]), Req.created_at >= since, Req.category_code.is_not(None))
         .group_by(Req.category_code)).all()
     ratings = dict(
@@ -109,7 +112,7 @@ def gather_live(session: Session, user: StaffUser, rnd: PurchaseRound, months: i
             .group_by(Req.category_code)))
     return [Candidate(code, n, residents, int(recent or 0), int(before or 0), int(open_ or 0), int(vuln or 0),
                       *(ratings.get(code, (None, 0))))
-            for code, n, residents, recent, before, open_, vuln in rows if code != "other"]
+            for code, n, residents, recent, before, open_, vuln in rows if code != "other" and n]
 
 
 def gather(session: Session, user: StaffUser, rnd: PurchaseRound, months: int = 12,

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from sqlmodel import Session, select
 
+from core import deadlines
 from core.db import get_engine
 from core.migrate import upgrade
 from core.models import (
@@ -198,6 +199,7 @@ def _age(session: Session, req: Request, now: dt.datetime, projects: dict, luck:
     days = random.triangular(0, 182, 182)  # more requests lately: demand grows
     created = now - dt.timedelta(days=182 - days, hours=random.randint(0, 23), minutes=random.randint(0, 59))
     req.created_at = req.updated_at = created
+    deadlines.apply(session, req, fresh=True)  # from the new receipt time
     for ev in session.exec(select(RequestEvent).where(RequestEvent.request_id == req.id)):
         ev.created_at = created
         session.add(ev)
@@ -218,6 +220,7 @@ def _age(session: Session, req: Request, now: dt.datetime, projects: dict, luck:
         session.add(RequestEvent(request_id=req.id, type=EventType.status_changed, from_value=prev,
                                  to_value=status, created_at=when))
         req.status, req.updated_at, prev = status, when, status
+        req.responded_at = req.responded_at or when
     if req.status == Status.resolved:
         req.resolved_at = req.updated_at
         project = random.choice(projects[req.category_code]) if req.category_code in projects else None

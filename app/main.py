@@ -24,7 +24,7 @@ from app import docs, errors, health
 from core.db import session_scope
 from core.security import LoginRequired
 from core.settings import get_settings
-from intake import api, form
+from intake import api, form, lookup
 from nlp.registry import get_classifier
 
 STATIC = Path(__file__).resolve().parent.parent / "core" / "static"
@@ -74,7 +74,7 @@ def create_app() -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     if settings.api_docs:
         docs.install(app)
-    for router in [form.router, api.router, health.router, *admin.web.routers, *survey.web.routers,
+    for router in [form.router, lookup.router, api.router, health.router, *admin.web.routers, *survey.web.routers,
                    *bot.web.routers, *open311.web.routers]:
         app.include_router(router)
     return app

@@ -78,6 +78,7 @@ class Channel(StrEnum):
     import_ = "import"
     staff = "staff"  # entered by a worker on a resident's behalf (phone call, visit)
     open311 = "open311"  # another system, through the Open311 GeoReport v2 API (open311/)
+    phone = "phone"  # a worker's call to a resident who left only a phone number (CallTask)
 
 
 class Kind(StrEnum):
@@ -115,6 +116,14 @@ class EventType(StrEnum):
     rated = "rated"
     duplicate_delivery = "duplicate_delivery"
     anonymised = "anonymised"
+    # the worker's day (admin/actions.py, admin/supervision.py)
+    transferred = "transferred"  # handed to another community
+    duplicate_marked = "duplicate_marked"  # the same issue as another ticket (to_value: its id)
+    response_extended = "response_extended"  # the response deadline moved later; message: the reason
+    resolution_extended = "resolution_extended"  # the same for the resolution deadline
+    escalated = "escalated"  # 督办: a deadline passed and the on-duty staff were told
+    call_task = "call_task"  # a call to make: the resident can be reached only by phone
+    call_made = "call_made"  # its result
     category_imported = "category_imported"  # the category a records file gave: training data (nlp/dataset.py)
 
 
@@ -387,6 +396,47 @@ class Request(SQLModel, table=True):
     created_at: dt.datetime = _ts(index=True)
     updated_at: dt.datetime = _ts()
     resolved_at: dt.datetime | None = _opt_ts()
+    # deadlines from the rules (core/deadlines.py), set at intake, moved later only with a recorded reason
+    respond_by: dt.datetime | None = _opt_ts()
+    resolve_by: dt.datetime | None = _opt_ts()
+    responded_at: dt.datetime | None = _opt_ts()  # the first status change, reply or call by staff
+    escalated_at: dt.datetime | None = _opt_ts()  # 督办: when a passed deadline was escalated (once per deadline)
+    # the ticket this one repeats; no foreign key: adding one rebuilds the table on SQLite, which drops
+    # the rollup's triggers (migration 0008_workday)
+    duplicate_of_id: int | None = Field(default=None, index=True)
+
+
+class DeadlineRule(SQLModel, table=True):
+    """How long requests may wait for a response and for their resolution (core/deadlines.py).
+
+    A rule covers urgent or ordinary requests (urgent None: both) of one category (None: every one);
+    for each duration the most specific rule that sets it wins."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    urgent: bool | None = None
+    category_code: str | None = Field(default=None, max_length=40)
+    respond_hours: int | None = None
+    resolve_hours: int | None = None
+    updated_at: dt.datetime = _ts()
+    updated_by_id: int | None = Field(default=None, foreign_key="staffuser.id")
+
+
+class CallTask(SQLModel, table=True):
+    """A call a worker must make to a resident reachable only by phone: a reply, or the follow-up
+    (回访) after resolution whose answer is recorded as the rating."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="request.id", index=True)
+    purpose: str = Field(max_length=16)  # reply | followup
+    message: str = ""  # what to tell the resident
+    assignee_id: int | None = Field(default=None, foreign_key="staffuser.id", index=True)  # who must call
+    created_by_id: int | None = Field(default=None, foreign_key="staffuser.id")
+    created_at: dt.datetime = _ts()
+    attempts: int = 0
+    done_at: dt.datetime | None = _opt_ts()
+    done_by_id: int | None = Field(default=None, foreign_key="staffuser.id")
+    outcome: str | None = Field(default=None, max_length=16)  # reached | unreachable
+    note: str = ""
 
 
 class RequestEvent(SQLModel, table=True):

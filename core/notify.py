@@ -1,28 +1,72 @@
-"""Tell people about requests: rows in the outbox, delivered by whichever process owns the channel.
+"""Tell people about requests: rows in the outbox, delivered by whichever process owns the channel,
+or, for a resident who left only a phone number, a call a worker must make (CallTask).
 
 Contract for deliverers (bot/ for channel "telegram", the web chat for "webchat"): take rows with
 status "pending" for your channel, send `text` to `address`, set status "sent" and `sent_at`
-(or "failed" after retries). `purpose` is ack | status | reply | rating | urgent; a "rating" row
-carries {"request_id": id} in `payload` so the channel can offer 1–5 buttons.
+(or "failed" after retries). `purpose` is ack | status | reply | rating | assigned | duplicate |
+urgent | escalated; a "rating" row carries {"request_id": id} in `payload` so the channel can offer
+1–5 buttons.
+
+A ticket marked as the duplicate of another follows it: the survivor's replies and status changes
+reach the residents of both, each under their own ticket, in their own language and channel.
 """
 
 from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
 
 from sqlmodel import Session, or_, select
 
 from core.i18n import DEFAULT_LANGUAGE, gettext
 from core.labels import label
+from core.localtime import format_local
 from core.models import (
+    CallTask,
     Outbox,
+    Place,
     Request,
     ResidentIdentity,
     Role,
+    ServiceProject,
     StaffCommunity,
     StaffUser,
     Status,
 )
 
 EMERGENCY_NUMBERS = "110 / 119 / 120"
+PHONE = re.compile(r"\d[\d\s-]{5,}\d")  # at least 7 digits: a number someone can call
+
+
+@dataclass
+class Told:
+    """What one notice produced: messages queued on channels, and calls for a worker to make."""
+
+    messages: list[Outbox] = field(default_factory=list)
+    calls: list[CallTask] = field(default_factory=list)
+
+    def __iadd__(self, other: Told) -> Told:
+        self.messages += other.messages
+        self.calls += other.calls
+        return self
+
+
+def phone_number(contact: str | None) -> str | None:
+    """The phone number in a contact field, if there is one."""
+    m = PHONE.search(contact or "")
+    return re.sub(r"\D", "", m.group()) if m else None
+
+
+def mask(contact: str | None) -> str:
+    """A contact as people other than the worker who must call see it: 138****5678."""
+    if not contact:
+        return ""
+    return PHONE.sub(lambda m: _mask_digits(re.sub(r"\D", "", m.group())), contact)
+
+
+def _mask_digits(digits: str) -> str:
+    keep = 3 if len(digits) >= 11 else 2
+    return digits[:keep] + "*" * (len(digits) - keep - 4) + digits[-4:]
 
 
 def to_resident(session: Session, request: Request, text: str, purpose: str, payload: dict | None = None) -> list[Outbox]:
@@ -43,41 +87,124 @@ def to_resident(session: Session, request: Request, text: str, purpose: str, pay
     return rows
 
 
-def status_changed(session: Session, request: Request) -> list[Outbox]:
-    """Tell the resident the request's new state; once resolved, also ask for a 1–5 rating."""
-    lang = request.language
-    _ = gettext(lang)
-    rows = to_resident(session, request, _("Your request {ticket} is now: {status}.").format(
-        ticket=request.ticket, status=label(lang, "status", request.status)), purpose="status")
-    if request.status == Status.resolved:
-        rows += to_resident(session, request, _("Your request {ticket} is resolved. Please rate the service "
-                                                "from 1 to 5; a comment is welcome.").format(ticket=request.ticket),
-                            purpose="rating", payload={"request_id": request.id})
-    return rows
+def followers(session: Session, request: Request) -> list[Request]:
+    """The request and the tickets marked as its duplicates: everyone who waits for its outcome."""
+    return [request, *session.exec(select(Request).where(Request.duplicate_of_id == request.id)
+                                   .order_by(Request.id))]
 
 
-def reply(session: Session, request: Request, message: str) -> list[Outbox]:
-    """A worker's reply, delivered through the resident's channel."""
+def _call(session: Session, request: Request, purpose: str, message: str, staff_id: int | None) -> list[CallTask]:
+    """A call task when the resident has a phone number but no channel (and no such call is open)."""
+    if phone_number(request.contact) is None:
+        return []
+    open_call = session.exec(select(CallTask).where(CallTask.request_id == request.id, CallTask.purpose == purpose,
+                                                    CallTask.done_at.is_(None))).first()
+    if open_call is not None:  # one open call of each kind: the newest message replaces the old one
+        open_call.message = message or open_call.message
+        session.add(open_call)
+        return [open_call]
+    task = CallTask(request_id=request.id, purpose=purpose, message=message,
+                    assignee_id=request.assignee_id or staff_id, created_by_id=staff_id)
+    session.add(task)
+    return [task]
+
+
+def status_changed(session: Session, request: Request, staff_id: int | None = None) -> Told:
+    """Tell the residents the request's new state; once resolved, ask for a 1–5 rating (回访): in
+    their channel, or as a follow-up call for a resident who left only a phone number."""
+    told = Told()
+    for r in followers(session, request):
+        lang = r.language
+        _ = gettext(lang)
+        told.messages += to_resident(session, r, _("Your request {ticket} is now: {status}.").format(
+            ticket=r.ticket, status=label(lang, "status", request.status)), purpose="status")
+        if request.status == Status.resolved:
+            asked = to_resident(session, r, _("Your request {ticket} is resolved. Please rate the service "
+                                              "from 1 to 5; a comment is welcome.").format(ticket=r.ticket),
+                                purpose="rating", payload={"request_id": r.id})
+            told.messages += asked
+            if not asked:
+                told.calls += _call(session, r, "followup", "", staff_id)
+    return told
+
+
+def reply(session: Session, request: Request, message: str, staff_id: int | None = None) -> Told:
+    """A worker's reply, delivered through each resident's channel, or as a call to make."""
+    told = Told()
+    for r in followers(session, request):
+        _ = gettext(r.language)
+        text = _("Reply from your community worker ({ticket}): {message}").format(ticket=r.ticket, message=message)
+        rows = to_resident(session, r, text, purpose="reply")
+        told.messages += rows
+        if not rows:
+            told.calls += _call(session, r, "reply", message, staff_id)
+    return told
+
+
+def assigned(session: Session, request: Request, *, worker: bool = False, community: Place | None = None,
+             project: ServiceProject | None = None, organization: str = "") -> Told:
+    """Tell the residents who handles their request now and what happens next (派单)."""
+    told = Told()
+    for r in followers(session, request):
+        _ = gettext(r.language)
+        if community is not None:
+            text = _("Your request {ticket} has been passed to {community}, which will handle it from now on.").format(
+                ticket=r.ticket, community=community.name)
+        elif project is not None:
+            text = _("Your request {ticket} has been passed to the service “{project}” of {organization}, "
+                     "which will contact you or act on it.").format(ticket=r.ticket, project=project.name,
+                                                                     organization=organization)
+        elif worker and request.responded_at is None and request.respond_by is not None:
+            text = _("Your request {ticket} has a community worker in charge now, who will respond by {deadline}.").format(
+                ticket=r.ticket, deadline=format_local(request.respond_by))
+        elif worker and request.resolve_by is not None:
+            text = _("Your request {ticket} has a community worker in charge now; it is due to be resolved by "
+                     "{deadline}.").format(ticket=r.ticket, deadline=format_local(request.resolve_by))
+        else:
+            continue
+        told.messages += to_resident(session, r, text, purpose="assigned")
+    return told
+
+
+def duplicate(session: Session, request: Request) -> Told:
+    """Tell the resident of a ticket marked as a duplicate that they will hear of the other's progress."""
     _ = gettext(request.language)
-    text = _("Reply from your community worker ({ticket}): {message}").format(ticket=request.ticket, message=message)
-    return to_resident(session, request, text, purpose="reply")
+    text = _("Your request {ticket} is about the same issue as an earlier report; the two are handled "
+             "together and you will hear of the progress here.").format(ticket=request.ticket)
+    return Told(messages=to_resident(session, request, text, purpose="duplicate"))
+
+
+def on_duty(session: Session, request: Request) -> list[StaffUser]:
+    """On-duty staff reachable on Telegram: those of the request's community, and on-duty admins."""
+    scoped = select(StaffCommunity.user_id).where(StaffCommunity.place_id == request.community_id)
+    return list(session.exec(
+        select(StaffUser).where(
+            StaffUser.is_active, StaffUser.on_duty, StaffUser.telegram_chat_id.is_not(None),
+            or_(StaffUser.role == Role.admin, StaffUser.id.in_(scoped)),
+        ).order_by(StaffUser.id)
+    ))
+
+
+def _to_staff(session: Session, request: Request, text: str, purpose: str) -> list[Outbox]:
+    rows = []
+    for user in on_duty(session, request):
+        row = Outbox(channel="telegram", address=user.telegram_chat_id, staff_id=user.id,
+                     request_id=request.id, purpose=purpose, text=text)
+        session.add(row)
+        rows.append(row)
+    return rows
 
 
 def urgent_to_staff(session: Session, request: Request) -> list[Outbox]:
     """Push an urgent request at once to on-duty staff of its community (and on-duty admins)."""
-    scoped = select(StaffCommunity.user_id).where(StaffCommunity.place_id == request.community_id)
-    staff = session.exec(
-        select(StaffUser).where(
-            StaffUser.is_active, StaffUser.on_duty, StaffUser.telegram_chat_id.is_not(None),
-            or_(StaffUser.role == Role.admin, StaffUser.id.in_(scoped)),
-        )
-    ).all()
     _ = gettext(DEFAULT_LANGUAGE)  # what staff read
-    rows = []
-    for user in staff:
-        text = _("[URGENT] {ticket}: {text}").format(ticket=request.ticket, text=request.text[:300])
-        row = Outbox(channel="telegram", address=user.telegram_chat_id, staff_id=user.id,
-                     request_id=request.id, purpose="urgent", text=text)
-        session.add(row)
-        rows.append(row)
-    return rows
+    text = _("[URGENT] {ticket}: {text}").format(ticket=request.ticket, text=request.text[:300])
+    return _to_staff(session, request, text, "urgent")
+
+
+def escalated(session: Session, request: Request, deadline) -> list[Outbox]:
+    """督办: tell on-duty staff that a request's deadline has passed (once per deadline: admin/supervision.py)."""
+    _ = gettext(DEFAULT_LANGUAGE)
+    text = _("[OVERDUE] {ticket}: the deadline {deadline} has passed. {text}").format(
+        ticket=request.ticket, deadline=format_local(deadline), text=request.text[:200])
+    return _to_staff(session, request, text, "escalated")

@@ -127,3 +127,49 @@ def can_edit_survey(session: Session, user: StaffUser, survey: Survey) -> bool:
     if scope is None:
         return True
     return bool(survey.target_place_ids) and set(survey.target_place_ids) <= set(scope)
+
+
+def unplaced_streets(session: Session, user: StaffUser) -> list[int] | None:
+    """Where a user sees requests that have no community yet (the "no place yet" queue): None means
+    everywhere (admins); a worker sees those of their communities' streets, and those that name no
+    place at all; organization viewers see none."""
+    if user.role == Role.admin:
+        return None
+    scope = community_scope(session, user)
+    if not scope:
+        return []
+    return list(session.exec(select(Place.parent_id).where(Place.id.in_(scope), Place.parent_id.is_not(None))
+                             .distinct()))
+
+
+def unplaced_condition(session: Session, user: StaffUser):
+    """The requests without a community that the user may read (an SQL condition)."""
+    streets = unplaced_streets(session, user)
+    condition = Request.community_id.is_(None)
+    if streets is None:
+        return condition
+    if user.role != Role.worker:
+        return Request.id.in_(NOWHERE)
+    return condition & (Request.place_id.is_(None) | Request.place_id.in_(scope_ids(streets)))
+
+
+def requests_visible(stmt, session: Session, user: StaffUser):
+    """Restrict a statement on requests to those the user may read: their communities' requests and
+    the unplaced ones of their street."""
+    scope = community_scope(session, user)
+    if scope is None:
+        return stmt
+    return stmt.where(Request.community_id.in_(scope_ids(scope)) | unplaced_condition(session, user))
+
+
+def can_read_request(session: Session, user: StaffUser, request: Request) -> bool:
+    """Whether the user may read (and work) this request."""
+    if user.role not in (Role.admin, Role.worker):
+        return False
+    scope = community_scope(session, user)
+    if scope is None or request.community_id in scope:
+        return True
+    if request.community_id is not None:
+        return False
+    streets = unplaced_streets(session, user)
+    return request.place_id is None or request.place_id in (streets or [])

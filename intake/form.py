@@ -17,6 +17,8 @@ from core.security import check_csrf
 from core.settings import get_settings
 from core.taxonomy import category_names
 from core.templating import language, render
+from intake.lookup import private_link
+from intake.safety import life_safety
 from intake.service import IntakeError, IntakeIn, submit
 
 router = APIRouter(tags=["public"])
@@ -82,6 +84,7 @@ def need_submit(
     except IntakeError as exc:
         return _form(request, session, 422, error=exc.message(lang), **keep)
     request.session["last_ticket"] = result.request.ticket
+    request.session["show_link"] = result.request.ticket  # the private link is shown once
     return RedirectResponse(f"/t/{result.request.ticket}", status_code=303)
 
 
@@ -96,4 +99,6 @@ def ticket_page(ticket: str, request: Request, session: SessionDep):
     if req is None:
         raise HTTPException(status_code=404)
     names = category_names(session, language(request))
-    return render(request, "ticket.html", req=req, category_name=names.get(req.category_code or ""))
+    link = private_link(req.ticket) if request.session.pop("show_link", None) == ticket else None
+    return render(request, "ticket.html", req=req, category_name=names.get(req.category_code or ""),
+                  life_safety=life_safety(req), link=link)

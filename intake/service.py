@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from core import notify
+from core import deadlines, notify
 from core.db import write_lock
 from core.i18n import gettext
 from core.models import Channel, EventType, Place, Request, RequestEvent, utcnow
@@ -75,6 +75,7 @@ def _submit(session: Session, data: IntakeIn, *, classify: bool) -> IntakeResult
         external_id=external_id, resident_id=data.resident_id, contact=contact,
         place_id=data.place_id, community_id=community_of(session, data.place_id),
     )
+    deadlines.apply(session, request, fresh=True)  # response and resolution deadlines, in the same INSERT
     session.add(request)
     try:
         session.flush()
@@ -123,6 +124,7 @@ def _classify(session: Session, request: Request) -> None:
     request.keywords = pred.keywords
     request.model_version = classifier.version
     request.needs_review = pred.needs_review
+    deadlines.apply(session, request, fresh=True)  # by urgency and category, in the same UPDATE
     request.updated_at = utcnow()
     session.add(request)
     session.add(RequestEvent(request_id=request.id, type=EventType.classified, to_value=pred.category,

@@ -32,14 +32,15 @@ def read_jsonl(path: Path) -> list[Example]:
 
 
 def corrections(session) -> list[Example]:
-    """Requests whose category a worker corrected: the corrected labels are training data."""
+    """Requests whose category or urgent flag a worker corrected (core.training): their labels are training data."""
     from sqlmodel import select
 
-    from core.models import EventType, Request, RequestEvent
+    from core.models import Request
+    from core.training import corrected_requests
 
     stmt = (
         select(Request)
-        .where(Request.id.in_(select(RequestEvent.request_id).where(RequestEvent.type == EventType.category_corrected)))
+        .where(Request.id.in_(corrected_requests()))
         .where(Request.category_code.is_not(None))
     )
     return [

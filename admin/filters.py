@@ -1,0 +1,176 @@
+"""The inbox's filters, read from the query string as people's forms send them: an empty field is no
+filter, a value that cannot be read is reported by name (and ignored), never a raw 422. The same
+filters select the requests behind every number of the dashboard and the rates (drill-down links).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+
+from sqlalchemy import case
+from sqlmodel import Session, or_, select
+
+from admin import rates
+from core import deadlines
+from core.localtime import day_bounds
+from core.models import OPEN_STATUSES, Kind, StaffUser, Status
+from core.models import Request as Req
+from core.permissions import requests_visible, unplaced_condition
+
+QUEUES = ("review", "unplaced")
+
+
+def _id(value: str) -> int:
+    if not value.isdigit() or len(value) > 9:
+        raise ValueError(value)
+    return int(value)
+
+
+def _id_or_none(value: str):
+    return "none" if value == "none" else _id(value)
+
+
+def _day(value: str) -> str:
+    day = dt.date.fromisoformat(value)
+    if not 2000 <= day.year <= 2100:
+        raise ValueError(value)
+    return value
+
+
+def _month(value: str) -> str:
+    _day(value + "-01")
+    return value
+
+
+def _fraction(value: str) -> float:
+    x = float(value)
+    if not 0 <= x <= 1:  # NaN fails too
+        raise ValueError(value)
+    return x
+
+
+def _days(value: str) -> int:
+    n = _id(value)
+    if not 1 <= n <= 3650:
+        raise ValueError(value)
+    return n
+
+
+def _flag(value: str) -> bool:
+    if value.lower() not in ("1", "true", "on", "yes"):
+        raise ValueError(value)
+    return True
+
+
+def _choice(*allowed: str) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        if value not in allowed:
+            raise ValueError(value)
+        return value
+
+    return parse
+
+
+def _text(limit: int) -> Callable[[str], str]:
+    return lambda value: value[:limit]
+
+
+PARSERS: dict[str, Callable[[str], object]] = {
+    "q": _text(100), "category": _text(40), "kind": _choice(*[k.value for k in Kind]),
+    "status": _choice("open", *[s.value for s in Status]), "community": _id_or_none, "place": _id,
+    "since": _day, "until": _day, "month": _month, "max_confidence": _fraction, "urgent": _flag,
+    "overdue_days": _days, "late": _flag, "cluster": _id, "project": _id_or_none,
+    "assignee": lambda v: "me" if v == "me" else _id_or_none(v), "queue": _choice(*QUEUES),
+    "rate": _choice(*rates.RATES), "missed": _flag,
+}
+FILTERS = tuple(PARSERS)
+
+
+def parse(params: Mapping[str, str]) -> tuple[dict, list[str]]:
+    """(filters, names of fields whose value could not be read)."""
+    f, bad = {}, []
+    for name, parser in PARSERS.items():
+        value = (params.get(name) or "").strip()
+        if not value:
+            continue
+        try:
+            f[name] = parser(value)
+        except ValueError:
+            bad.append(name)
+    return f, bad
+
+
+def _start(day: str) -> dt.datetime:
+    return dt.datetime.combine(dt.date.fromisoformat(day), dt.time(), tzinfo=dt.UTC)
+
+
+def _none_or(column, value):
+    return column.is_(None) if value == "none" else column == value
+
+
+def filtered(session: Session, user: StaffUser, f: dict, review_threshold: float = 0.0,
+             now: dt.datetime | None = None):
+    """The requests a dict of parsed filters selects, among those the user may read."""
+    now = now or dt.datetime.now(dt.UTC)
+    stmt = requests_visible(select(Req), session, user)
+    if f.get("category"):
+        stmt = stmt.where(Req.category_code == (None if f["category"] == "none" else f["category"]))
+    if f.get("kind"):
+        stmt = stmt.where(Req.kind == f["kind"])
+    if f.get("status") == "open":
+        stmt = stmt.where(Req.status.in_(OPEN_STATUSES))
+    elif f.get("status"):
+        stmt = stmt.where(Req.status == f["status"])
+    if f.get("community"):
+        stmt = stmt.where(_none_or(Req.community_id, f["community"]))
+    if f.get("place"):
+        stmt = stmt.where(Req.place_id == f["place"])
+    if f.get("since"):
+        stmt = stmt.where(Req.created_at >= _start(f["since"]))
+    if f.get("until"):
+        stmt = stmt.where(Req.created_at < _start(f["until"]) + dt.timedelta(days=1))
+    if f.get("month"):
+        start = _start(f["month"] + "-01")
+        stmt = stmt.where(Req.created_at >= start, Req.created_at < (start + dt.timedelta(days=32)).replace(day=1))
+    if "max_confidence" in f:
+        stmt = stmt.where(or_(Req.confidence.is_(None), Req.confidence <= f["max_confidence"]))
+    if f.get("urgent"):
+        stmt = stmt.where(Req.urgent)
+    if f.get("overdue_days"):
+        stmt = stmt.where(Req.status.in_(OPEN_STATUSES),
+                          Req.created_at < now - dt.timedelta(days=f["overdue_days"]))
+    if f.get("late"):
+        stmt = stmt.where(deadlines.overdue_sql(now))
+    if f.get("cluster"):
+        stmt = stmt.where(Req.cluster_id == f["cluster"])
+    if f.get("project"):
+        stmt = stmt.where(_none_or(Req.project_id, f["project"]))
+    if f.get("assignee") == "me":
+        stmt = stmt.where(Req.assignee_id == user.id)
+    elif f.get("assignee"):
+        stmt = stmt.where(_none_or(Req.assignee_id, f["assignee"]))
+    if f.get("queue") == "review":
+        # low confidence or urgent, and still open: what a worker should look at first
+        stmt = stmt.where(Req.status.in_(OPEN_STATUSES),
+                          or_(Req.needs_review, Req.urgent, Req.confidence < review_threshold))
+    elif f.get("queue") == "unplaced":
+        stmt = stmt.where(unplaced_condition(session, user))
+    if f.get("rate"):
+        stmt = stmt.where(rates.drill_condition(f["rate"], bool(f.get("missed")), now))
+    if f.get("q"):
+        needle = f["q"].strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(or_(Req.text.like(f"%{needle}%", escape="\\"), Req.ticket == f["q"].strip().upper()))
+    return stmt
+
+
+def now_first(stmt, now: dt.datetime | None = None, limit: int = 50):
+    """What needs doing now, in the order to do it: open urgent requests, then those past a deadline,
+    then those due before local midnight; each group by its next deadline."""
+    now = now or dt.datetime.now(dt.UTC)
+    end_of_today = day_bounds()[1]
+    upcoming = deadlines.next_deadline_sql()
+    rank = case((Req.urgent, 0), (deadlines.overdue_sql(now), 1), else_=2)
+    return (stmt.where(Req.status.in_(OPEN_STATUSES), Req.duplicate_of_id.is_(None),
+                       or_(Req.urgent, upcoming < end_of_today, Req.resolve_by < end_of_today))
+            .order_by(rank, upcoming, Req.id).limit(limit))

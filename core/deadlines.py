@@ -1,0 +1,102 @@
+"""Deadlines of a request: by when it must be responded to and by when resolved (接诉即办 time limits).
+
+The durations come from the `deadlinerule` table, which admins edit (admin/supervision.py). A rule
+covers urgent or ordinary requests (urgent None: both) of one category (None: every category); for
+each of the two durations the most specific rule that sets it wins: urgency and category, then
+urgency, then category, then the general rule. Defaults (migration 0008_workday): respond within
+24 hours and resolve within 7 days; urgent requests respond within 2 hours; complex categories
+(property management, mediation) resolve within 15 days.
+
+Deadlines are set at intake and follow the request's urgency and category when a worker corrects
+them; a deadline is moved later only with a recorded reason (an extension), and an extended
+deadline is never pulled earlier again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import and_, case, or_
+from sqlmodel import Session, select
+
+from core.i18n import translator
+from core.models import OPEN_STATUSES, DeadlineRule, EventType, Request, RequestEvent
+
+FALLBACK = (dt.timedelta(hours=24), dt.timedelta(days=7))  # when the table holds no general rule
+
+
+def rules(session: Session) -> list[DeadlineRule]:
+    return list(session.exec(select(DeadlineRule).order_by(DeadlineRule.id)))
+
+
+def _best(rows: list[DeadlineRule], urgent: bool, category: str | None, field: str) -> int | None:
+    best, best_rank = None, -1
+    for r in rows:
+        hours = getattr(r, field)
+        if hours is None or (r.urgent is not None and r.urgent != urgent) \
+                or (r.category_code is not None and r.category_code != category):
+            continue
+        rank = 2 * (r.urgent is not None) + (r.category_code is not None)
+        if rank > best_rank:
+            best, best_rank = hours, rank
+    return best
+
+
+def durations(rows: list[DeadlineRule], urgent: bool, category: str | None) -> tuple[dt.timedelta, dt.timedelta]:
+    """(time to respond, time to resolve) for a request of this urgency and category."""
+    respond, resolve = _best(rows, urgent, category, "respond_hours"), _best(rows, urgent, category, "resolve_hours")
+    respond = dt.timedelta(hours=respond) if respond is not None else FALLBACK[0]
+    resolve = dt.timedelta(hours=resolve) if resolve is not None else FALLBACK[1]
+    return respond, max(respond, resolve)
+
+
+def extended(session: Session, req: Request) -> bool:
+    if req.id is None:
+        return False
+    return session.exec(select(RequestEvent.id).where(RequestEvent.request_id == req.id, RequestEvent.type.in_(
+        [EventType.response_extended, EventType.resolution_extended]))).first() is not None
+
+
+def apply(session: Session, req: Request, *, fresh: bool = False) -> None:
+    """Set the request's deadlines from the rules (no commit). `fresh`: a new request, nothing extended."""
+    respond, resolve = durations(rules(session), bool(req.urgent), req.category_code)
+    respond_by, resolve_by = req.created_at + respond, req.created_at + resolve
+    if not fresh and extended(session, req):  # an extension stands: the rules may only move it later
+        respond_by = max(respond_by, req.respond_by or respond_by)
+        resolve_by = max(resolve_by, req.resolve_by or resolve_by)
+    req.respond_by, req.resolve_by = respond_by, resolve_by
+
+
+def next_deadline(req: Request) -> dt.datetime | None:
+    """The deadline the request is working towards: the response, then the resolution; None once closed."""
+    if req.status not in OPEN_STATUSES or req.duplicate_of_id is not None:
+        return None
+    return req.respond_by if req.responded_at is None else req.resolve_by
+
+
+def next_deadline_sql():
+    """next_deadline as an SQL expression (for open requests)."""
+    return case((Request.responded_at.is_(None), Request.respond_by), else_=Request.resolve_by)
+
+
+def overdue_sql(now: dt.datetime):
+    """Open requests past a deadline they still have to meet."""
+    return and_(Request.status.in_(OPEN_STATUSES), Request.duplicate_of_id.is_(None),
+                or_(and_(Request.responded_at.is_(None), Request.respond_by < now), Request.resolve_by < now))
+
+
+def countdown(deadline: dt.datetime | None, now: dt.datetime, lang: str) -> str:
+    """"3 h 20 min left" / "overdue by 2 days": what the inbox shows beside each deadline."""
+    if deadline is None:
+        return ""
+    _ = translator(lang).gettext
+    left = deadline - now
+    span = abs(left)
+    if span >= dt.timedelta(days=2):
+        amount = _("{days} days").format(days=span.days)
+    elif span >= dt.timedelta(hours=1):
+        amount = _("{hours} h {minutes} min").format(hours=span.seconds // 3600 + 24 * span.days,
+                                                     minutes=span.seconds % 3600 // 60)
+    else:
+        amount = _("{minutes} min").format(minutes=max(1, span.seconds // 60))
+    return (_("{amount} left") if left >= dt.timedelta(0) else _("overdue by {amount}")).format(amount=amount)
