@@ -137,13 +137,14 @@ class Classifier:
         return category, [self.kinds[k] for k in kind.tolist()], urgent
 
     def predict(self, texts: list[str], keywords: bool = True) -> list[Prediction]:
-        """Category with its calibrated probability, kind, urgency (model or danger phrase).
+        """Category with its calibrated probability, kind, urgency (nlp.urgency.decide: a live danger
+        phrase, or the model's probability at the threshold in a text that is not calm).
 
         Below the review threshold the category is not trusted: the request goes to the review
         queue. An urgent request is always flagged for a worker, whatever the confidence.
         """
         from nlp.keywords import extract
-        from nlp.urgency import danger_phrase
+        from nlp.urgency import decide
 
         if not texts:
             return []
@@ -152,11 +153,11 @@ class Classifier:
         best = cat_proba.argmax(axis=1)
         confs = cat_proba[np.arange(len(texts)), best].tolist()
         categories = [self.categories[i] for i in best.tolist()]
-        model_urgent = (urgent_proba >= self.urgent_threshold).tolist()
+        urgent_proba = urgent_proba.tolist()
         out = []
         for i, text in enumerate(texts):
             conf = confs[i]
-            urgent = model_urgent[i] or danger_phrase(text)
+            urgent = decide(text, urgent_proba[i], self.urgent_threshold)
             out.append(
                 Prediction(
                     category=categories[i],

@@ -2,8 +2,9 @@
 
 Thresholds are chosen on out-of-fold predictions over the training set (never on the test
 split): the review threshold is the lowest confidence at which the trusted predictions are
-right at least TRUSTED_ACCURACY of the time; the urgency threshold is the highest model
-probability that still keeps recall (model or danger phrase) at URGENT_RECALL.
+right at least TRUSTED_ACCURACY of the time. The urgency threshold is chosen on the independent
+validation split, whose share of urgent messages is the real one (nlp.urgency.choose_threshold);
+without that split, the highest probability that keeps out-of-fold recall at URGENT_RECALL.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from nlp import model
 from nlp.dataset import SEED_TEST, Example, data_hash, read_jsonl
 from nlp.features import Features
 from nlp.tokenize import USER_DICT, Segmenter
-from nlp.urgency import danger_phrase
+from nlp.urgency import choose_threshold, danger_phrase
 
 MIN_PER_CLASS = 3
 TRUSTED_ACCURACY = 0.95  # predictions at or above the review threshold are right this often
@@ -137,6 +138,7 @@ def train(examples: list[Example], out_root: Path, test: list[Example] | None = 
     urgent_t = urgent_threshold(oof_urg, phrases, y_urg)
 
     fitted = fit(examples, seg)
+    urgent_t, urgent_val = _urgent_threshold_on_validation(fitted, urgent_t)
     digest = data_hash(examples)
     created = utcnow()
     version = f"{created:%Y%m%d-%H%M%S}-{digest[:6]}"
@@ -163,6 +165,7 @@ def train(examples: list[Example], out_root: Path, test: list[Example] | None = 
             "trusted_accuracy": round(float(correct[conf >= review_t].mean()), 4) if (conf >= review_t).any() else 0,
             "urgent_recall": round(float(((oof_urg >= urgent_t) | phrases)[y_urg].mean()), 4),
         },
+        "urgent_validation": urgent_val,
         "libraries": {"python": platform.python_version(), "scikit-learn": sklearn.__version__,
                       "jieba": _version("jieba"), "rjieba": _version("rjieba"), "numpy": np.__version__},
         "metrics": {},
@@ -172,6 +175,26 @@ def train(examples: list[Example], out_root: Path, test: list[Example] | None = 
         meta["metrics"] = score(model.Classifier(out), test)
         (out / model.META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
     return out
+
+
+def _urgent_threshold_on_validation(fitted: Fitted, fallback: float) -> tuple[float, dict]:
+    """The urgency threshold chosen on the independent validation split (nlp/data/eval/val.jsonl,
+    urgent at the real base rate) by nlp.urgency.choose_threshold; `fallback` when it is absent."""
+    from nlp.benchmark import load
+    from nlp.urgency import decide
+
+    try:
+        rows = load("val")
+    except OSError:
+        return fallback, {}
+    texts = [r.text for r in rows]
+    proba = fitted.urgent.predict_proba(fitted.features.transform(texts))[:, 1].tolist()
+    t = choose_threshold(texts, proba, [r.urgent for r in rows])
+    flagged = [decide(x, p, t) for x, p in zip(texts, proba, strict=True)]
+    hits = sum(f and r.urgent for f, r in zip(flagged, rows, strict=True))
+    return t, {"split": "nlp/data/eval/val.jsonl", "n": len(rows),
+               "recall": round(hits / max(sum(r.urgent for r in rows), 1), 4),
+               "precision": round(hits / max(sum(flagged), 1), 4)}
 
 
 @dataclass

@@ -12,7 +12,7 @@ import pytest
 from nlp import model, train
 from nlp.dataset import SEED_TEST, SEED_TRAIN, Example, read_jsonl
 from nlp.model import ARRAYS_FILE, META_FILE, MODEL_FILE, Classifier, ModelFormatError
-from nlp.urgency import danger_phrase
+from nlp.urgency import decide
 from tests.nlp.reference import reference_features
 
 ODD = ["", "   ", "a  b\n\n c 🤢🤢 ＡＢＣ e-bike 6.21 60% 4-201室", "标题一行\n正文第二行，3号楼电梯坏了",
@@ -56,7 +56,7 @@ def test_predictions_equal_the_scikit_learn_pipelines_categories_kinds_urgency_a
     # the decision rules applied to scikit-learn's numbers give the same predictions
     theirs = fitted.category.predict_proba(X)
     conf = theirs.max(axis=1)
-    urgent = [bool(u >= clf.urgent_threshold) or danger_phrase(t)
+    urgent = [decide(t, u, clf.urgent_threshold)
               for u, t in zip(fitted.urgent.predict_proba(X)[:, 1], texts, strict=True)]
     mine = clf.predict(texts)
     assert [p.category for p in mine] == list(fitted.category.classes_[theirs.argmax(axis=1)])

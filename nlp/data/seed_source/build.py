@@ -4,6 +4,12 @@ Line format in d_*.py:  <kind>[!] [@category] [[style]] text
   kind: n need, c complaint, s suggestion, i inquiry, p praise; '!' marks urgent.
   @category overrides the block's category (used for boundary re-labels).
   {C} -> invented compound name, {B} -> building/unit.
+
+x_*.py (same format) hold training-only texts written in the voices of real intake: they are
+appended to seed_train.jsonl without variants, after the d_*.py split, which they leave byte
+for byte as it was. A text close to one of the independent evaluation splits (nlp/data/eval:
+character-trigram Jaccard above 0.35, or 60 % of the shorter text's trigrams in the other)
+stops the build.
 """
 import collections
 import glob
@@ -49,10 +55,12 @@ def is_english(t):
 LINE = re.compile(r"^([ncsip])(!?)\s+(?:@(\w+)\s+)?(?:\[(\w+)\]\s+)?(.+)$")
 
 
-def load():
+def load(pattern="d_*.py", rng=rng, style=None):
+    """Hand-written records of the files matching `pattern`; `style` tags those without an explicit one."""
+    default_style = style
     sys.path.insert(0, HERE)
     recs = []
-    for f in sorted(glob.glob(os.path.join(HERE, "d_*.py"))):
+    for f in sorted(glob.glob(os.path.join(HERE, pattern))):
         mod = importlib.import_module(f.split("/")[-1][:-3])
         for cat, block in mod.DATA.items():
             assert cat in CATS, cat
@@ -63,6 +71,7 @@ def load():
                 m = LINE.match(ln)
                 assert m, (f, ln)
                 k, bang, over, style, text = m.groups()
+                style = style or default_style
                 en = is_english(text)
                 text = text.replace("{C}", rng.choice(COMPOUNDS) if not en else "").replace(
                     "{B}", building(en))
@@ -266,11 +275,14 @@ def main(target_per_cat=192, test_frac=0.2):
             lines.append(dict(id=f"s{i:04d}", text=r["text"], category=r["category"], kind=r["kind"],
                               urgent=r["urgent"], style=r["style"]))
         out[name] = lines
+    extra = training_only(texts, i)  # checked before anything is written
+    for name, lines in (("train", out["train"] + extra), ("test", out["test"])):
         with open(f"{OUT}/seed_{name}.jsonl", "w", encoding="utf-8") as fh:
             for row in lines:
                 fh.write(json.dumps(row, ensure_ascii=False) + "\n")
     nb = len(base)
-    print(f"hand-written {nb}, variants {len(allrecs) - nb}, train {len(train)}, test {len(test)}")
+    print(f"hand-written {nb}, variants {len(allrecs) - nb}, train {len(train)}, test {len(test)}, "
+          f"training-only (x_*.py) {len(extra)}")
     print("base urgent", sum(r["urgent"] for r in base), "all urgent", sum(r["urgent"] for r in allrecs))
     print("base kinds", collections.Counter(r["kind"] for r in base))
     print("base styles", collections.Counter(r["style"] for r in base))
@@ -280,6 +292,47 @@ def main(target_per_cat=192, test_frac=0.2):
     print("split origin", split_src)
     print("variant styles", collections.Counter(r["style"] for r in allrecs if r["src"] == "variant"))
     print("long letters len", sorted(len(r["text"]) for r in base if r["style"] == "long_letter" or len(r["text"]) >= 200)[::6])
+
+
+def _trigrams(t):
+    s = norm(t)
+    return {s[k:k + 3] for k in range(max(len(s) - 2, 1))}
+
+
+def _close(a, b):
+    shared = len(a & b)
+    return shared / len(a | b) > 0.35 or (min(len(a), len(b)) >= 4 and shared / min(len(a), len(b)) > 0.6)
+
+
+def eval_texts():
+    out = []
+    for name in ("val", "test"):
+        path = os.path.join(OUT, "eval", f"{name}.jsonl")
+        if os.path.exists(path):
+            with open(path, encoding="utf-8") as fh:
+                out += [json.loads(line)["text"] for line in fh if line.strip()]
+    return out
+
+
+def training_only(texts, last_id):
+    """The x_*.py records for seed_train.jsonl (ids after the last one); stops on a duplicate or a
+    text close to an evaluation text."""
+    extra = load("x_*.py", random.Random(SEED + 1), style="intake")
+    known = {norm(t) for t in texts}
+    held_out = [(_trigrams(t), t) for t in eval_texts()]
+    problems = []
+    for r in extra:
+        if norm(r["text"]) in known:
+            problems.append(f"duplicate training-only text: {r['text']!r}")
+        known.add(norm(r["text"]))
+        mine = _trigrams(r["text"])
+        problems += [f"training-only text too close to an evaluation text: {r['text']!r} ~ {t!r}"
+                     for grams, t in held_out if _close(mine, grams)][:1]
+    if problems:
+        sys.exit("\n".join(problems))
+    random.Random(SEED + 2).shuffle(extra)
+    return [dict(id=f"s{last_id + k:04d}", text=r["text"], category=r["category"], kind=r["kind"],
+                 urgent=r["urgent"], style=r["style"]) for k, r in enumerate(extra, 1)]
 
 
 if __name__ == "__main__":
