@@ -9,11 +9,12 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import Session, select
 
 from core.audit import audit
-from core.deps import require, SessionDep
+from core.deps import SessionDep, client_ip, require
+from core.models import Cluster, Place, Role, StaffUser
+from core.models import Request as Req
 from core.permissions import community_scope
 from core.security import csrf_protect
-from core.models import Category, Cluster, Place, Role, StaffUser
-from core.models import Request as Req
+from core.taxonomy import category_names
 from core.templating import language, render
 
 router = APIRouter(tags=["admin"])
@@ -31,7 +32,7 @@ def _visible(session: Session, user: StaffUser, cluster_id: int) -> Cluster:
 
 
 def _names(session: Session, lang: str) -> tuple[dict, dict]:
-    cats = {c.code: (c.name_zh if lang == "zh" else c.name_en) for c in session.exec(select(Category))}
+    cats = category_names(session, lang)
     places = {p.id: p.name for p in session.exec(select(Place))}
     return cats, places
 
@@ -65,10 +66,6 @@ def _detail(request: Request, session: Session, user: StaffUser, cluster: Cluste
                   others=others, cats=cats, places=places, error=error, status_code=status_code)
 
 
-def _ip(request: Request) -> str:
-    return request.client.host if request.client else ""
-
-
 @router.post("/admin/clusters/{cluster_id}/merge", dependencies=[Depends(csrf_protect)])
 def merge_cluster(request: Request, cluster_id: int, session: SessionDep, user: Staff,
                   target_id: Annotated[int, Form()]):
@@ -83,7 +80,7 @@ def merge_cluster(request: Request, cluster_id: int, session: SessionDep, user: 
         moved = merge(session, source, target, actor_id=user.id)
     except ValueError as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from exc
-    audit(session, user, "cluster_merge", "cluster", source.id, ip=_ip(request), into=target.id, requests=moved)
+    audit(session, user, "cluster_merge", "cluster", source.id, ip=client_ip(request), into=target.id, requests=moved)
     session.commit()
     return RedirectResponse(f"/admin/clusters/{target.id}", status_code=303)
 
@@ -99,7 +96,7 @@ def split_cluster(request: Request, cluster_id: int, session: SessionDep, user: 
         new = split(session, source, request_ids or [], actor_id=user.id)
     except ValueError as exc:
         return _detail(request, session, user, source, error=str(exc), status_code=400)
-    audit(session, user, "cluster_split", "cluster", source.id, ip=_ip(request), new=new.id,
+    audit(session, user, "cluster_split", "cluster", source.id, ip=client_ip(request), new=new.id,
           requests=sorted(request_ids or []))
     session.commit()
     return RedirectResponse(f"/admin/clusters/{new.id}", status_code=303)

@@ -5,20 +5,13 @@ from __future__ import annotations
 from fastapi import Request
 from sqlmodel import Session, select
 
-from core.models import Category, Place
+from core.models import Place
 
 
 def compounds_of(session: Session, community_ids: list[int]) -> list[Place]:
     if not community_ids:
         return []
     return list(session.exec(select(Place).where(Place.parent_id.in_(community_ids)).order_by(Place.name)))
-
-
-def category_names(session: Session, lang: str) -> tuple[list[Category], dict[str | None, str]]:
-    categories = list(session.exec(select(Category).order_by(Category.sort_order, Category.code)))
-    names: dict[str | None, str] = {c.code: (c.name_zh if lang == "zh" else c.name_en) for c in categories}
-    names[None] = "未分类" if lang == "zh" else "unclassified"
-    return categories, names
 
 
 def place_names(session: Session) -> dict[int, str]:
@@ -32,7 +25,3 @@ def flash(request: Request, message: str, kind: str = "notice") -> None:
 
 def pop_flash(request: Request) -> list[list[str]]:
     return request.session.pop("flash", [])
-
-
-def client_ip(request: Request) -> str:
-    return request.client.host if request.client else ""

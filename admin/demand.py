@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from sqlalchemy import Float, Numeric, bindparam, case, cast, func, literal_column, text
 from sqlmodel import Session, delete, select
 
-from core.permissions import scope_ids, scoped
 from core.db import write_lock
 from core.models import (
     OPEN_STATUSES,
@@ -27,6 +26,7 @@ from core.models import (
     UTCDateTime,
 )
 from core.models import Request as Req
+from core.permissions import scope_ids, scoped
 
 OVERDUE_DAYS = 14  # an open request older than this is overdue
 # Literal, not bound: only then can SQLite and PostgreSQL match the partial index ix_request_open_community_category.

@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
-from core.accounts import authenticate, LoginThrottled
-from core.deps import SessionDep
+from core.accounts import LoginThrottled, authenticate
+from core.deps import SessionDep, client_ip
 from core.i18n import gettext
-from core.security import csrf_protect, end_session, is_local_path, login_session
 from core.models import Role
+from core.security import csrf_protect, end_session, is_local_path, login_session
 from core.templating import language, render
 
 router = APIRouter(tags=["admin"])
@@ -36,7 +36,7 @@ def login(request: Request, session: SessionDep, username: Annotated[str, Form(m
     """Check the password, start a fresh session, go where the user was heading."""
     lang = language(request)
     _ = gettext(lang)
-    ip = request.client.host if request.client else ""
+    ip = client_ip(request)
     try:
         user = authenticate(session, username.strip(), password, ip)
     except LoginThrottled as exc:

@@ -9,8 +9,8 @@ from fastapi import APIRouter, HTTPException, Request
 from sqlmodel import select
 
 from admin import scorecard
-from core.deps import CurrentUser, SessionDep
 from admin.projects import project_context
+from core.deps import CurrentUser, SessionDep
 from core.models import Organization, Role, ServiceProject
 from core.templating import language, render
 

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from sqlalchemy import bindparam, case, func, or_, text
 from sqlmodel import Session, select
 
-from core.permissions import community_scope
 from admin.demand import add_months, mean_sql, month_start, refresh
 from core.models import (
     OPEN_STATUSES,
@@ -36,9 +35,10 @@ from core.models import (
     UTCDateTime,
 )
 from core.models import Request as Req
+from core.permissions import community_scope, scope_ids
+from core.taxonomy import vulnerable_categories
 
 DEFAULT_WEIGHTS = {"residents": 0.35, "growth": 0.15, "unresolved": 0.2, "vulnerable": 0.2, "satisfaction": 0.1}
-VULNERABLE_CATEGORIES = ("elderly_care", "disability", "social_assistance", "child_youth")
 VULNERABLE_WORDS = ("老人", "老年", "独居", "空巢", "残疾", "轮椅", "孩子", "儿童", "低保", "困难家庭", "孕妇")
 
 
@@ -92,7 +92,7 @@ def gather_live(session: Session, user: StaffUser, rnd: PurchaseRound, months: i
         area = [c for c in area if c in scope]
     # instr/strpos: a plain substring test, several times cheaper than LIKE '%…%' on a year of requests
     find = func.instr if session.get_bind().dialect.name == "sqlite" else func.strpos
-    vulnerable = or_(Req.category_code.in_(VULNERABLE_CATEGORIES), *[find(Req.text, w) > 0 for w in VULNERABLE_WORDS])
+    vulnerable = or_(Req.category_code.in_(vulnerable_categories(session)), *[find(Req.text, w) > 0 for w in VULNERABLE_WORDS])
     # a duplicate ticket counts once as a request (admin.demand.NOT_DUPLICATE), but its resident asked too
     once = Req.duplicate_of_id.is_(None)
     rows = session.exec(
@@ -102,13 +102,13 @@ def gather_live(session: Session, user: StaffUser, rnd: PurchaseRound, months: i
                func.sum(case((once & (Req.created_at >= before_from) & (Req.created_at < recent_from), 1), else_=0)),
                func.sum(case((once & Req.status.in_(OPEN_STATUSES), 1), else_=0)),
                func.sum(case((once & vulnerable, 1), else_=0)))
-        .where(Req.community_id.in_(area or [-1]), Req.created_at >= since, Req.category_code.is_not(None))
+        .where(Req.community_id.in_(scope_ids(area)), Req.created_at >= since, Req.category_code.is_not(None))
         .group_by(Req.category_code)).all()
     ratings = dict(
         (code, (float(avg), n)) for code, avg, n in session.exec(
             select(Req.category_code, func.avg(Rating.score), func.count())
             .join(Req, Req.id == Rating.request_id)
-            .where(Req.community_id.in_(area or [-1]), Rating.created_at >= since)
+            .where(Req.community_id.in_(scope_ids(area)), Rating.created_at >= since)
             .group_by(Req.category_code)))
     return [Candidate(code, n, residents, int(recent or 0), int(before or 0), int(open_ or 0), int(vuln or 0),
                       *(ratings.get(code, (None, 0))))
@@ -129,13 +129,13 @@ def gather(session: Session, user: StaffUser, rnd: PurchaseRound, months: int = 
     if scope is not None:
         area = [c for c in area if c in scope]
     day = DemandDay.day
-    in_area = (DemandDay.community_id.in_(area or [-1]), day >= since)
+    in_area = (DemandDay.community_id.in_(scope_ids(area)), day >= since)
     rows = session.exec(
         select(DemandDay.category_code, func.sum(DemandDay.requests),
                func.sum(case(((day >= recent_from) & (day < this_month), DemandDay.requests), else_=0)),
                func.sum(case(((day >= before_from) & (day < recent_from), DemandDay.requests), else_=0)),
                func.sum(DemandDay.open),
-               func.sum(case((DemandDay.category_code.in_(VULNERABLE_CATEGORIES), DemandDay.requests),
+               func.sum(case((DemandDay.category_code.in_(vulnerable_categories(session)), DemandDay.requests),
                              else_=DemandDay.mentions)))
         .where(*in_area, DemandDay.category_code != "", DemandDay.category_code != "other")
         .group_by(DemandDay.category_code).having(func.sum(DemandDay.requests) > 0)).all()
@@ -151,7 +151,7 @@ def gather(session: Session, user: StaffUser, rnd: PurchaseRound, months: int = 
         f"SELECT category_code, count(DISTINCT resident_id), count(*) - count(resident_id) FROM request{hint} "  # noqa: S608
         "WHERE community_id IN :area AND created_at >= :start AND category_code IS NOT NULL "
         "GROUP BY category_code").bindparams(bindparam("area", expanding=True), bindparam("start", type_=UTCDateTime))
-    people = session.execute(people, {"area": area or [-1], "start": start})
+    people = session.execute(people, {"area": scope_ids(area), "start": start})
     residents = {code: int(known) + int(unknown) for code, known, unknown in people}
     return [Candidate(code, int(n), residents.get(code, 0), int(recent), int(before), int(open_), int(vuln),
                       *(ratings.get(code, (None, 0))))

@@ -10,9 +10,9 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session, select
 
 from admin import charts, decisions, exports, plan
-from admin.common import category_names, client_ip, flash, pop_flash
+from admin.common import flash, pop_flash
 from core.audit import audit
-from core.deps import CurrentUser, FormDataDep, SessionDep
+from core.deps import CurrentUser, FormDataDep, SessionDep, client_ip
 from core.i18n import gettext
 from core.models import (
     Place,
@@ -26,6 +26,7 @@ from core.models import (
 )
 from core.permissions import community_scope, scope_ids, staff_only
 from core.security import csrf_protect, document_link
+from core.taxonomy import category_names
 from core.templating import language, render
 from core.text import IntakeError, clean_text
 
@@ -104,7 +105,7 @@ def create_round(request: Request, session: SessionDep, user: CurrentUser,
 def round_context(session: Session, user: StaffUser, rnd: PurchaseRound, lang: str) -> dict:
     items = session.exec(select(RoundItem).where(RoundItem.round_id == rnd.id)
                          .order_by(RoundItem.score.desc(), RoundItem.category_code)).all()
-    _, names = category_names(session, lang)
+    names = category_names(session, lang)
     documents = session.exec(select(RoundDocument).where(RoundDocument.round_id == rnd.id)
                              .order_by(RoundDocument.created_at)).all()
     weights = items[0].evidence.get("weights", plan.DEFAULT_WEIGHTS) if items else plan.DEFAULT_WEIGHTS

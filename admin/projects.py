@@ -8,8 +8,9 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import Session, select
 
 from admin import charts, project_records, scorecard
-from admin.common import category_names, client_ip, flash, pop_flash
-from core.deps import CurrentUser, FormDataDep, SessionDep
+from admin.common import flash, pop_flash
+from core import taxonomy
+from core.deps import CurrentUser, FormDataDep, SessionDep, client_ip
 from core.i18n import gettext
 from core.models import (
     Organization,
@@ -24,6 +25,7 @@ from core.models import (
 )
 from core.permissions import staff_only, visible_projects
 from core.security import csrf_protect
+from core.taxonomy import category_names
 from core.templating import language, render
 
 router = APIRouter(tags=["admin"])
@@ -44,7 +46,7 @@ def projects(request: Request, session: SessionDep, user: CurrentUser):
     lang = language(request)
     rows = session.exec(visible_projects(session, user)).all()
     orgs = {o.id: o.name for o in session.exec(select(Organization))}
-    categories, names = category_names(session, lang)
+    categories, names = taxonomy.categories(session), category_names(session, lang)
     return render(request, "admin/projects.html", user=user, cards=[scorecard.scorecard(session, p) for p in rows],
                   orgs=orgs, names=names, categories=categories, flashes=pop_flash(request),
                   rounds=session.exec(select(PurchaseRound).order_by(PurchaseRound.created_at.desc())).all()
@@ -76,7 +78,7 @@ def project_context(session: Session, project: ServiceProject, lang: str) -> dic
                               _("Satisfaction by month")) if months else None
     places = session.exec(select(Place).join(ProjectPlace, ProjectPlace.place_id == Place.id)
                           .where(ProjectPlace.project_id == project.id)).all()
-    _, names = category_names(session, lang)
+    names = category_names(session, lang)
     return dict(p=project, card=card, months=months, chart=chart, comments=scorecard.comments(session, project.id),
                 org=session.get(Organization, project.organization_id), served=places, names=names,
                 weights=scorecard.WEIGHTS)

@@ -1,11 +1,15 @@
 """Routers this package adds to the web app (collected by app.main)."""
 
+from pathlib import Path
+
 from fastapi import APIRouter
 
-from admin import audit_log, clusters, dashboard, inbox, login, org, planner, projects, static_files, supervision
+from admin import audit_log, clusters, dashboard, inbox, login, org, planner, projects, supervision
 
 routers: list[APIRouter] = [
-    login.router, static_files.router, inbox.router, dashboard.router, planner.router, projects.router, org.router,
+    login.router, inbox.router, dashboard.router, planner.router, projects.router, org.router,
     audit_log.router, clusters.router,  # clusters: demand clusters (nlp/), list, merge, split
     supervision.router,  # 督办: overdue requests and the deadline rules
 ]
+# served at /admin/static by the application (a StaticFiles mount)
+STATIC = Path(__file__).resolve().parent / "static"

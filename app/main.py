@@ -18,16 +18,20 @@ from starlette.middleware.sessions import SessionMiddleware
 
 import admin.web
 import bot.web
+import core
 import open311.web
 import survey.web
 from app import docs, errors, health
 from core.db import session_scope
+from core.deps import PASSWORD_PAGE, PasswordChangeRequired
 from core.security import LoginRequired
 from core.settings import get_settings
 from intake import api, form, lookup
 from nlp.registry import get_classifier
 
-STATIC = Path(__file__).resolve().parent.parent / "core" / "static"
+# every package's own assets, served as files (no CDN); cached for an hour by browsers and proxies
+STATIC_MOUNTS = {"/static": Path(core.__file__).resolve().parent / "static", "/admin/static": admin.web.STATIC,
+                 "/survey-static": survey.web.STATIC}
 log = logging.getLogger(__name__)
 
 
@@ -58,6 +62,8 @@ def create_app() -> FastAPI:
     @app.middleware("http")
     async def security_headers(request: Request, call_next):
         response = await call_next(request)
+        if request.url.path.startswith(tuple(f"{prefix}/" for prefix in STATIC_MOUNTS)) and response.status_code == 200:
+            response.headers.setdefault("Cache-Control", "public, max-age=3600")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -71,7 +77,12 @@ def create_app() -> FastAPI:
     async def to_login(request: Request, _exc: LoginRequired):
         return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
 
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    @app.exception_handler(PasswordChangeRequired)
+    async def to_password(_request: Request, _exc: PasswordChangeRequired):
+        return RedirectResponse(PASSWORD_PAGE, status_code=303)
+
+    for prefix, directory in STATIC_MOUNTS.items():
+        app.mount(prefix, StaticFiles(directory=directory), name=prefix.strip("/").replace("/", "_"))
     if settings.api_docs:
         docs.install(app)
     for router in [form.router, lookup.router, api.router, health.router, *admin.web.routers, *survey.web.routers,

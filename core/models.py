@@ -53,6 +53,17 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+# JSON columns start empty through plain functions: pydantic inspects a default factory's signature
+# on every construction, and for the builtins list and dict that means parsing their text signature
+# (about 1 ms per object for a request, whose constructor then cost more than its INSERT).
+def _empty_list() -> list:
+    return []
+
+
+def _empty_dict() -> dict:
+    return {}
+
+
 def _ts(**kw):
     return Field(default_factory=utcnow, sa_type=UTCDateTime, **kw)
 
@@ -163,7 +174,7 @@ class Place(SQLModel, table=True):
     latitude: float | None = None
     longitude: float | None = None
     # other names residents and files use (星湖苑 / xhy / Xinghuyuan), found in text by core.places.find_place
-    aliases: list = Field(default_factory=list, sa_type=JSON)
+    aliases: list = Field(default_factory=_empty_list, sa_type=JSON)
     # a retired place leaves the pick lists and is no longer recognised in text; its requests keep it
     retired_at: dt.datetime | None = _opt_ts()
     created_at: dt.datetime = _ts()
@@ -179,10 +190,13 @@ class Category(SQLModel, table=True):
     description: str = ""
     sort_order: int = 0
     active: bool = True
+    # services for older people, children, people with disabilities, families in difficulty: the
+    # planner weighs demand for these (admin/plan.py)
+    vulnerable: bool = False
     updated_at: dt.datetime = _ts()
     updated_by_id: int | None = Field(default=None, foreign_key="staffuser.id")
     # questions asked with this category, as Open311 service attributes (open311/services.py)
-    attributes: list = Field(default_factory=list, sa_type=JSON)
+    attributes: list = Field(default_factory=_empty_list, sa_type=JSON)
 
 
 # --- residents ----------------------------------------------------------------------------------
@@ -219,6 +233,7 @@ class Organization(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=120, unique=True)
     contact: str | None = Field(default=None, max_length=120)
+    description: str = ""
     created_at: dt.datetime = _ts()
 
 
@@ -276,7 +291,7 @@ class ServiceProject(SQLModel, table=True):
     period_start: dt.date | None = None
     period_end: dt.date | None = None
     stage: str = Field(default=RoundStage.application, max_length=16)
-    targets: dict = Field(default_factory=dict, sa_type=JSON)  # {"meal deliveries / week": 120}
+    targets: dict = Field(default_factory=_empty_dict, sa_type=JSON)  # {"meal deliveries / week": 120}
     created_at: dt.datetime = _ts()
 
 
@@ -299,7 +314,7 @@ class ProjectAssessment(SQLModel, table=True):
     project_id: int = Field(foreign_key="serviceproject.id", index=True)
     assessor_id: int | None = Field(default=None, foreign_key="staffuser.id")
     score: int  # 1..5
-    achieved: dict = Field(default_factory=dict, sa_type=JSON)  # {"每周送餐份数": 96}
+    achieved: dict = Field(default_factory=_empty_dict, sa_type=JSON)  # {"每周送餐份数": 96}
     note: str = ""
     created_at: dt.datetime = _ts()
 
@@ -317,7 +332,7 @@ class RoundItem(SQLModel, table=True):
     category_code: str = Field(foreign_key="category.code")
     place_id: int | None = Field(default=None, foreign_key="place.id")
     score: float = 0.0
-    evidence: dict = Field(default_factory=dict, sa_type=JSON)  # the numbers behind the score
+    evidence: dict = Field(default_factory=_empty_dict, sa_type=JSON)  # the numbers behind the score
     proposed_cents: int = 0
     decided_cents: int | None = None
     decision_reason: str = ""
@@ -332,7 +347,7 @@ class Cluster(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     title: str = Field(default="", max_length=200)
-    keywords: list = Field(default_factory=list, sa_type=JSON)
+    keywords: list = Field(default_factory=_empty_list, sa_type=JSON)
     category_code: str | None = Field(default=None, foreign_key="category.code")
     place_id: int | None = Field(default=None, foreign_key="place.id", index=True)
     size: int = 0
@@ -387,7 +402,7 @@ class Request(SQLModel, table=True):
     urgent: bool = False
     confidence: float | None = None
     model_version: str | None = Field(default=None, max_length=40)
-    keywords: list = Field(default_factory=list, sa_type=JSON)
+    keywords: list = Field(default_factory=_empty_list, sa_type=JSON)
     needs_review: bool = Field(default=False, index=True)
     status: str = Field(default=Status.received, max_length=16)
     cluster_id: int | None = Field(default=None, foreign_key="cluster.id", index=True)
@@ -498,8 +513,8 @@ class Survey(SQLModel, table=True):
     title_en: str = Field(default="", max_length=200)  # English title (survey/, migration 0002_survey)
     description_en: str = ""
     purpose: str = Field(default="needs", max_length=20)  # needs | satisfaction | participation
-    questions: list = Field(default_factory=list, sa_type=JSON)  # see survey/ for the schema
-    target_place_ids: list = Field(default_factory=list, sa_type=JSON)
+    questions: list = Field(default_factory=_empty_list, sa_type=JSON)  # see survey/ for the schema
+    target_place_ids: list = Field(default_factory=_empty_list, sa_type=JSON)
     opens_at: dt.datetime | None = _opt_ts()
     closes_at: dt.datetime | None = _opt_ts()
     anonymous: bool = True
@@ -519,7 +534,7 @@ class SurveyResponse(SQLModel, table=True):
     resident_id: int | None = Field(default=None, foreign_key="resident.id")
     place_id: int | None = Field(default=None, foreign_key="place.id")
     channel: str = Field(default=Channel.web, max_length=16)
-    answers: dict = Field(default_factory=dict, sa_type=JSON)
+    answers: dict = Field(default_factory=_empty_dict, sa_type=JSON)
     created_at: dt.datetime = _ts(index=True)
     # keyed hash of the submitting client's address, for rate limiting (never the address itself)
     client_hash: str | None = Field(default=None, max_length=32, index=True)
@@ -536,7 +551,7 @@ class Conversation(SQLModel, table=True):
     chat_id: str = Field(max_length=64)
     resident_id: int | None = Field(default=None, foreign_key="resident.id")
     state: str = Field(default="idle", max_length=40)
-    data: dict = Field(default_factory=dict, sa_type=JSON)
+    data: dict = Field(default_factory=_empty_dict, sa_type=JSON)
     version: int = 0  # optimistic locking between bot processes
     updated_at: dt.datetime = _ts()
 
@@ -562,7 +577,7 @@ class Outbox(SQLModel, table=True):
     request_id: int | None = Field(default=None, foreign_key="request.id")
     purpose: str = Field(default="message", max_length=32)  # ack | status | reply | urgent | rating
     text: str
-    payload: dict = Field(default_factory=dict, sa_type=JSON)
+    payload: dict = Field(default_factory=_empty_dict, sa_type=JSON)
     status: str = Field(default=OutboxStatus.pending, max_length=16, index=True)
     attempts: int = 0
     created_at: dt.datetime = _ts()
@@ -576,7 +591,7 @@ class ModelVersion(SQLModel, table=True):
     version: str = Field(max_length=40, unique=True)
     path: str = Field(max_length=400)
     data_hash: str = Field(default="", max_length=64)
-    metrics: dict = Field(default_factory=dict, sa_type=JSON)
+    metrics: dict = Field(default_factory=_empty_dict, sa_type=JSON)
     active: bool = False
     created_at: dt.datetime = _ts()
 
@@ -591,8 +606,8 @@ class Job(SQLModel, table=True):
     title: str = Field(default="", max_length=200)  # the file's name
     total: int = 0
     done: int = 0
-    counts: dict = Field(default_factory=dict, sa_type=JSON)  # {"created": 3, "unchanged": 1, "refused": 2}
-    errors: list = Field(default_factory=list, sa_type=JSON)  # [[row number, reason], ...], the first ones
+    counts: dict = Field(default_factory=_empty_dict, sa_type=JSON)  # {"created": 3, "unchanged": 1, "refused": 2}
+    errors: list = Field(default_factory=_empty_list, sa_type=JSON)  # [[row number, reason], ...], the first ones
     message: str = ""
     created_by_id: int | None = Field(default=None, foreign_key="staffuser.id")
     created_at: dt.datetime = _ts()
@@ -606,7 +621,7 @@ class AuditLog(SQLModel, table=True):
     action: str = Field(max_length=60)
     target_type: str = Field(default="", max_length=40)
     target_id: str = Field(default="", max_length=40)
-    detail: dict = Field(default_factory=dict, sa_type=JSON)
+    detail: dict = Field(default_factory=_empty_dict, sa_type=JSON)
     ip: str = Field(default="", max_length=64)
     created_at: dt.datetime = _ts(index=True)
 

@@ -6,8 +6,9 @@ import csv
 from functools import lru_cache
 from pathlib import Path
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from core.i18n import translator
 from core.models import Category, utcnow
 
 CATEGORIES_CSV = Path(__file__).resolve().parent / "data" / "categories.csv"
@@ -29,14 +30,30 @@ def sync_categories(session: Session) -> int:
     added = 0
     for order, row in enumerate(default_categories()):
         if session.get(Category, row["code"]) is None:
-            session.add(Category(sort_order=order, updated_at=utcnow(), **row))
+            session.add(Category(sort_order=order, updated_at=utcnow(), code=row["code"], name_zh=row["name_zh"],
+                                 name_en=row["name_en"], description=row["description"],
+                                 vulnerable=row.get("vulnerable", "").strip().lower() == "true"))
             added += 1
     session.commit()
     return added
 
 
-def category_names(session: Session, language: str = "zh") -> dict[str, str]:
-    from sqlmodel import select
+def categories(session: Session) -> list[Category]:
+    """Every category, in the order of the taxonomy (retired ones too: old requests keep theirs)."""
+    return list(session.exec(select(Category).order_by(Category.sort_order, Category.code)))
 
-    rows = session.exec(select(Category)).all()
-    return {c.code: (c.name_zh if language == "zh" else c.name_en) for c in rows}
+
+def category_name(category: Category, language: str) -> str:
+    return category.name_en if language == "en" else category.name_zh
+
+
+def category_names(session: Session, language: str = "zh") -> dict[str | None, str]:
+    """Code → name in the language, and None → "unclassified", the one lookup every page uses."""
+    names: dict[str | None, str] = {c.code: category_name(c, language) for c in categories(session)}
+    names[None] = translator(language).gettext("unclassified")
+    return names
+
+
+def vulnerable_categories(session: Session) -> list[str]:
+    """Codes of the categories that serve vulnerable groups (an admin's flag on the category)."""
+    return list(session.exec(select(Category.code).where(Category.vulnerable)))

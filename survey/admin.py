@@ -13,10 +13,17 @@ from pydantic import ValidationError
 from sqlmodel import Session, func, select
 
 from core.audit import audit
-from core.deps import SessionDep, require
+from core.deps import SessionDep, client_ip, require
 from core.i18n import translator
-from core.models import Place, PlaceKind, Role, ServiceProject, StaffUser, Survey, SurveyResponse
-from core.permissions import can_read_project, can_read_survey, community_scope, scope_ids, visible_projects
+from core.models import Place, Role, ServiceProject, StaffUser, Survey, SurveyResponse
+from core.permissions import (
+    can_edit_survey,
+    can_read_project,
+    can_read_survey,
+    community_scope,
+    visible_communities,
+    visible_projects,
+)
 from core.security import csrf_protect
 from core.templating import language, render
 from survey import results as res
@@ -39,10 +46,6 @@ MAX_IMPORT_BYTES = 256 * 1024
 MAX_LINKS = 5000
 
 
-def _ip(request: Request) -> str:
-    return request.client.host if request.client else ""
-
-
 def _survey(session: Session, user: StaffUser, survey_id: int) -> Survey:
     """A survey the user may read; 404 otherwise, whether it exists or not."""
     survey = session.get(Survey, survey_id)
@@ -51,20 +54,8 @@ def _survey(session: Session, user: StaffUser, survey_id: int) -> Survey:
     return survey
 
 
-def _communities(session: Session, user: StaffUser) -> list[Place]:
-    scope = community_scope(session, user)
-    stmt = select(Place).where(Place.kind == PlaceKind.community).order_by(Place.name)
-    if scope is not None:
-        stmt = stmt.where(Place.id.in_(scope_ids(scope)))
-    return list(session.exec(stmt))
-
-
 def can_edit(session: Session, user: StaffUser, survey: Survey) -> bool:
-    """Admins edit every survey; a worker edits surveys aimed only at their own communities."""
-    scope = community_scope(session, user)
-    if scope is None:
-        return True
-    return bool(survey.target_place_ids) and set(survey.target_place_ids) <= set(scope)
+    return can_edit_survey(session, user, survey)
 
 
 def _check_edit(session: Session, user: StaffUser, survey: Survey) -> None:
@@ -85,7 +76,7 @@ def survey_list(request: Request, session: SessionDep, user: Staff):
 
 def _edit_context(session: Session, user: StaffUser, **values) -> dict:
     projects = session.exec(visible_projects(session, user)).all()
-    return {"user": user, "communities": _communities(session, user), "projects": projects, **values}
+    return {"user": user, "communities": visible_communities(session, user), "projects": projects, **values}
 
 
 def _values_from(definition: SurveyDefinition, session: Session, project_id: int | None = None) -> dict:
@@ -112,7 +103,7 @@ def new_survey(request: Request, session: SessionDep, user: Staff,
     values = _values_from(definition, session)
     values["slug"] = f"{definition.slug}-{dt.date.today():%Y%m%d}"
     if community_scope(session, user) is not None:  # a worker's survey reaches their communities
-        values["targets"] = [c.id for c in _communities(session, user)]
+        values["targets"] = [c.id for c in visible_communities(session, user)]
     return render(request, "survey/admin_edit.html", survey=None, values=values, error=None,
                   **_edit_context(session, user))
 
@@ -187,7 +178,7 @@ def _save(request: Request, session: Session, user: StaffUser, form: _Form, surv
         saved.created_by_id = user.id
     session.add(saved)
     session.flush()
-    audit(session, user, "survey_created" if survey is None else "survey_edited", "survey", saved.id, ip=_ip(request),
+    audit(session, user, "survey_created" if survey is None else "survey_edited", "survey", saved.id, ip=client_ip(request),
           slug=saved.slug)
     session.commit()
     return RedirectResponse(f"/admin/surveys/{saved.id}/edit?saved=1", status_code=303)
@@ -238,7 +229,7 @@ def set_status(survey_id: int, request: Request, session: SessionDep, user: Staf
     before = survey.status
     survey.status = status
     session.add(survey)
-    audit(session, user, "survey_status", "survey", survey.id, ip=_ip(request), before=before, after=status)
+    audit(session, user, "survey_status", "survey", survey.id, ip=client_ip(request), before=before, after=status)
     session.commit()
     return RedirectResponse("/admin/surveys", status_code=303)
 
@@ -267,7 +258,7 @@ def import_survey(request: Request, session: SessionDep, user: Staff,
     survey.created_by_id = user.id
     session.add(survey)
     session.flush()
-    audit(session, user, "survey_imported", "survey", survey.id, ip=_ip(request), slug=survey.slug)
+    audit(session, user, "survey_imported", "survey", survey.id, ip=client_ip(request), slug=survey.slug)
     session.commit()
     return RedirectResponse(f"/admin/surveys/{survey.id}/edit?saved=1", status_code=303)
 
@@ -277,7 +268,7 @@ def export_survey(survey_id: int, request: Request, session: SessionDep, user: S
     """The survey's definition as a file, to import elsewhere or keep."""
     survey = _survey(session, user, survey_id)
     body = json.dumps(export_definition(session, survey), ensure_ascii=False, indent=2)
-    audit(session, user, "survey_definition_export", "survey", survey.id, ip=_ip(request))
+    audit(session, user, "survey_definition_export", "survey", survey.id, ip=client_ip(request))
     session.commit()
     return Response(body, media_type="application/json",
                     headers={"Content-Disposition": f'attachment; filename="survey-{survey.slug}.json"'})
@@ -293,7 +284,7 @@ def token_links(survey_id: int, request: Request, session: SessionDep, user: Sta
     base = public_url(survey)
     lines = ["number,url"] + [f"{n},{base}?{urlencode({'t': make_token(survey.id, n)})}"
                               for n in range(start, start + count)]
-    audit(session, user, "survey_links", "survey", survey.id, ip=_ip(request), start=start, count=count)
+    audit(session, user, "survey_links", "survey", survey.id, ip=client_ip(request), start=start, count=count)
     session.commit()
     return Response("\n".join(lines) + "\n", media_type="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="survey-{survey.slug}-links.csv"'})
@@ -325,7 +316,7 @@ def results(survey_id: int, request: Request, session: SessionDep, user: Staff,
     query = urlencode({k: v for k, v in {"community": community, "date_from": date_from,
                                          "date_to": date_to}.items() if v})
     return render(request, "survey/admin_results.html", user=user, survey=survey, title=title_of(survey, lang),
-                  total=len(rows), summaries=summaries, communities=_communities(session, user),
+                  total=len(rows), summaries=summaries, communities=visible_communities(session, user),
                   community=community, date_from=date_from, date_to=date_to, project=project, trend=trend,
                   query=query)
 
@@ -340,7 +331,7 @@ def export_responses(survey_id: int, fmt: str, request: Request, session: Sessio
     survey = _survey(session, user, survey_id)
     rows = res.responses(session, survey, _filters(session, user, community, date_from, date_to))
     header, body = res.table(session, survey, rows, language(request))
-    audit(session, user, "survey_export", "survey", survey.id, ip=_ip(request), format=fmt, rows=len(body))
+    audit(session, user, "survey_export", "survey", survey.id, ip=client_ip(request), format=fmt, rows=len(body))
     session.commit()
     name = f"survey-{survey.slug}-responses.{fmt}"
     if fmt == "csv":
@@ -408,7 +399,7 @@ def add_question(survey_id: int, request: Request, session: SessionDep, user: St
                           error=SurveyError("bad_definition", detail=detail).message(language(request)))
     survey.questions = [*survey.questions, question]
     session.add(survey)
-    audit(session, user, "survey_question_added", "survey", survey.id, ip=_ip(request), question=question["id"])
+    audit(session, user, "survey_question_added", "survey", survey.id, ip=client_ip(request), question=question["id"])
     session.commit()
     return RedirectResponse(f"/admin/surveys/{survey.id}/edit?saved=1#questions", status_code=303)
 
@@ -428,7 +419,7 @@ def remove_question(survey_id: int, qid: str, request: Request, session: Session
                           error=SurveyError("bad_definition", detail=str(exc)[:300]).message(language(request)))
     survey.questions = remaining
     session.add(survey)
-    audit(session, user, "survey_question_removed", "survey", survey.id, ip=_ip(request), question=qid)
+    audit(session, user, "survey_question_removed", "survey", survey.id, ip=client_ip(request), question=qid)
     session.commit()
     return RedirectResponse(f"/admin/surveys/{survey.id}/edit?saved=1#questions", status_code=303)
 

@@ -10,10 +10,10 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Path, Request
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
+from core.deps import SessionDep, client_ip
 from core.models import Channel, Survey
 from core.ratelimit import public_write
 from core.settings import get_settings
-from core.deps import SessionDep
 from survey.io import check_token, client_hash
 from survey.public import public_url
 from survey.service import SurveyError, open_surveys, requests_of, state, submit_response
@@ -115,7 +115,7 @@ def create_response(survey_id: SurveyId, body: ResponseCreate, request: Request,
             raise HTTPException(403, detail={"code": code, "message": SurveyError(code).message(lang)})
     else:
         key = f"api:{idempotency_key or uuid.uuid4().hex}"
-    address = request.client.host if request.client else ""
+    address = client_ip(request)
     try:
         response = submit_response(session, survey, body.answers, respondent_key=key, channel=Channel.web,
                                    place_id=body.place_id, language=lang, client_hash=client_hash(address),

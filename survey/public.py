@@ -11,17 +11,17 @@ from __future__ import annotations
 import io
 import secrets
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session, select
 
-from core.deps import FormDataDep, SessionDep
+from core.deps import FormDataDep, SessionDep, client_ip
 from core.i18n import gettext
 from core.models import Channel, Place, PlaceKind, Survey, SurveyResponse
+from core.ratelimit import public_hit
 from core.security import check_csrf
 from core.settings import get_settings
 from core.templating import language, render
@@ -31,7 +31,6 @@ from survey.schema import OTHER, QUESTION_TYPES, check_questions
 from survey.service import SurveyError, requests_of, state, submit_response
 
 router = APIRouter(tags=["survey pages"])
-STATIC = Path(__file__).resolve().parent / "static"
 # submissions per client address per 10 minutes; a community meeting on one Wi-Fi stays under it
 
 
@@ -193,6 +192,14 @@ def survey_submit(slug: str, request: Request, session: SessionDep, form: FormDa
     except HTTPException:
         return _render_form(request, session, survey, status_code=403, answers=answers, token=token,
                             errors={"_form": IntakeError("csrf").message(lang)})
+    retry = public_hit(request, session, "survey")
+    if retry is not None:  # the form comes back with every answer kept
+        response = _render_form(request, session, survey, status_code=429, answers=answers, token=token, nonce=nonce,
+                                errors={"_form": gettext(lang)(
+                                    "Too many submissions from your connection: please try again in {seconds} "
+                                    "seconds. Everything sent before was received.").format(seconds=retry.seconds)})
+        response.headers["Retry-After"] = str(retry.seconds)
+        return response
     current = state(survey)
     if current != "open":
         return _render_state(request, survey, current, status_code=409)
@@ -203,7 +210,7 @@ def survey_submit(slug: str, request: Request, session: SessionDep, form: FormDa
     else:
         # a double click or a resent form repeats the nonce: the first submission wins
         respondent_key = f"web:{nonce}" if nonce else f"web:{secrets.token_urlsafe(16)}"
-    address = request.client.host if request.client else ""
+    address = client_ip(request)
     try:
         response = submit_response(session, survey, answers, respondent_key=respondent_key, channel=Channel.web,
                                    language=lang, client_hash=client_hash(address), rate_limit=get_settings().survey_rate_limit)
@@ -260,11 +267,3 @@ def survey_poster(slug: str, request: Request, session: SessionDep):
     lang = language(request)
     return render(request, "survey/poster.html", survey=survey, title=title_of(survey, lang),
                   description=description_of(survey, lang), url=public_url(survey))
-
-
-@router.get("/survey-static/{name}", include_in_schema=False)
-def survey_static(name: str):
-    """The survey pages' own stylesheet and script (no CDN)."""
-    if name not in ("survey.css", "survey.js"):
-        raise HTTPException(status_code=404)
-    return FileResponse(STATIC / name, headers={"Cache-Control": "public, max-age=86400"})

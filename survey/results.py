@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
 
-from intake.service import community_of
 from core.i18n import translator
 from core.models import Place, Rating, Request, Survey, SurveyResponse
+from core.places import community_of
 from core.redact import redact
 from survey.schema import OTHER, Question
 from survey.service import questions_of
