@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
 
+from core import deadlines
 from core.audit import audit
 from core.db import write_lock
 from core.i18n import N_, gettext
@@ -92,6 +93,7 @@ def _keep_choice(session: Session, req: Req, chosen: Category | None) -> None:
     req.category_code = chosen.code
     req.needs_review = True
     req.updated_at = utcnow()
+    deadlines.apply(session, req, fresh=True)  # the deadlines follow the category kept
     session.add(req)
 
 
@@ -205,13 +207,15 @@ def _agencies(session: Session, reqs: list[Req]) -> dict[int, str]:
 
 
 def _latest_replies(session: Session, reqs: list[Req]) -> dict[int, str]:
-    ids = [r.id for r in reqs]
-    if not ids:
+    """The latest reply to each request; a duplicate is answered through the ticket it follows."""
+    worked = {r.id: r.duplicate_of_id or r.id for r in reqs}
+    if not worked:
         return {}
     rows = session.exec(select(RequestEvent.request_id, RequestEvent.message)
-                        .where(RequestEvent.request_id.in_(ids), RequestEvent.type == EventType.reply)
+                        .where(RequestEvent.request_id.in_(set(worked.values())), RequestEvent.type == EventType.reply)
                         .order_by(RequestEvent.created_at, RequestEvent.id))
-    return {request_id: message for request_id, message in rows}  # the last one wins
+    latest = {request_id: message for request_id, message in rows}  # the last one wins
+    return {rid: latest[wid] for rid, wid in worked.items() if wid in latest}
 
 
 def as_open311(session: Session, reqs: list[Req], lang: str) -> list[dict]:
@@ -237,7 +241,7 @@ def as_open311(session: Session, reqs: list[Req], lang: str) -> list[dict]:
             "requested_datetime": _when(r.created_at),
             "updated_datetime": _when(r.resolved_at if r.status not in OPEN_STATUSES and r.resolved_at
                                       else r.updated_at),
-            "expected_datetime": None,  # no resolution deadlines are kept yet
+            "expected_datetime": _when(r.resolve_by),  # the resolution deadline (core/deadlines.py)
             "address": address,
             "address_id": place.code if place else None,
         }

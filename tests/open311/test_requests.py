@@ -239,6 +239,9 @@ def test_one_request_in_json_and_xml_with_no_personal_data(client, session, plac
     assert item["agency_responsible"] == "A社区" and item["service_code"] == "facility_repair"
     assert item["service_name"] == "设施维修" and item["status_notes"] is None
     assert item["requested_datetime"].endswith("Z")
+    resolve_by = stored(session, ticket).resolve_by
+    assert resolve_by is not None and item["expected_datetime"] == resolve_by.isoformat(timespec="seconds").replace(
+        "+00:00", "Z")  # the resolution deadline
     for secret in ("13912345678", "13800001111", "fang@example.cn", "王阿姨", "501", "芳"):
         assert secret not in response.text
     assert "漏水" in item["description"]
@@ -319,3 +322,23 @@ def test_status_service_code_and_id_filters(client, session, places, api_key):
     english = client.get(f"{BASE}/requests.json", params={"api_key": api_key, "service_request_id": closed_one.ticket,
                                                           "locale": "en"}).json()
     assert english[0]["service_name"] == session.get(Category, "environment").name_en
+
+
+def test_a_duplicate_reads_the_status_and_replies_of_the_ticket_it_follows(client, session, places, with_model,
+                                                                           api_key):
+    from admin import actions
+    from core.accounts import create_user
+    from core.models import Role
+
+    worker = create_user(session, "wa", "worker-pass-1", Role.worker, communities=["T-A"])
+    first, second = (file(client, api_key, token=f"dup-{i}").json()[0]["service_request_id"] for i in (1, 2))
+    survivor, duplicate = stored(session, first), stored(session, second)
+    actions.mark_duplicate(session, worker, duplicate, survivor.ticket)
+    actions.reply(session, worker, survivor, "已报修，明天上午修好。")
+    actions.change_status(session, worker, survivor, "resolved")
+    session.commit()
+
+    body = client.get(f"{BASE}/requests.json", params={"api_key": api_key, "service_request_id": f"{first},{second}"})
+    by_id = {item["service_request_id"]: item for item in body.json()}
+    assert by_id[second]["status"] == by_id[first]["status"] == "closed"
+    assert by_id[second]["status_notes"] == by_id[first]["status_notes"] == "已报修，明天上午修好。"
