@@ -24,7 +24,16 @@ def current_user(request: Request, session: SessionDep) -> StaffUser:
     user = session_user(request, session)
     if user is None:
         raise LoginRequired()
+    if user.must_change_password and request.url.path not in (PASSWORD_PAGE, "/logout"):
+        raise PasswordChangeRequired()  # a temporary password opens this one page only
     return user
+
+
+PASSWORD_PAGE = "/account/password"
+
+
+class PasswordChangeRequired(Exception):
+    """Raised for a user signed in with a temporary password; the app sends them to PASSWORD_PAGE."""
 
 
 CurrentUser = Annotated[StaffUser, Depends(current_user)]
