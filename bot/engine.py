@@ -120,7 +120,7 @@ def _resident(session: Session, inc: Incoming) -> Resident:
         if ident.chat_id != inc.chat_id:
             ident.chat_id = inc.chat_id
             session.add(ident)
-        return session.exec(select(Resident).where(Resident.id == ident.resident_id)).one()
+        return session.get_one(Resident, ident.resident_id)
     resident = Resident(language=inc.language if inc.language in ("zh", "en") else "zh")
     session.add(resident)
     session.flush()

@@ -67,23 +67,9 @@ WRITING = frozenset(State)  # a request is being written: more words add to it
 
 def write(turn: Turn, words: str | None) -> None:
     """Words start a request (or add to the one being written); a photo or a location attaches."""
-    draft = turn.data.get("draft") if turn.state in WRITING else None
-    pending = turn.data.get("pending", {})
-    if draft is None:
-        draft = {"text": "", "key": None, "photos": list(pending.get("photos", [])),
-                 "location": pending.get("location")}
-    if turn.inc.photo:
-        draft["photos"] = [*draft["photos"], turn.inc.photo][-5:]
-    if turn.inc.location:
-        draft["location"] = list(turn.inc.location)
+    draft = _draft_with_attachments(turn)
     if not words:
-        if draft["text"]:
-            turn.data["draft"] = draft
-            turn.say(turn.tr("bot_attached"))
-        else:  # a photo or location first; the words come next
-            turn.data["pending"] = {"photos": draft["photos"], "location": draft["location"]}
-            turn.say(turn.tr("bot_photo_kept" if turn.inc.photo else "bot_location_kept"))
-        return
+        return _keep_attachments(turn, draft)
     combined = f"{draft['text']}\n{words}" if draft["text"] else words
     try:
         combined = clean_text(combined)
@@ -104,17 +90,7 @@ def write(turn: Turn, words: str | None) -> None:
     if adding and turn.state in (State.ASK_PLACE, State.ASK_CONSENT):
         turn.say(turn.tr("bot_more_text"))
         return _next_step(turn)
-    draft["model_category"] = prediction.category if prediction else None
-    draft["category"] = draft["model_category"]
-    if prediction is None:
-        turn.state = State.PICK_CATEGORY
-        turn.say(turn.tr("bot_understood_none"), _category_buttons(turn))
-        return
-    names = category_names(turn.session, turn.lang)
-    turn.state = State.CONFIRM_CATEGORY
-    turn.say(turn.tr("bot_understood", category=names.get(prediction.category, prediction.category)),
-             [[Button(turn.tr("bot_btn_yes"), CategoryChoice(CategoryChoice.OK).data),
-               Button(turn.tr("bot_btn_other"), CategoryChoice(CategoryChoice.PICK).data)]])
+    _show_category(turn, prediction)
 
 
 def name_place(turn: Turn, words: str) -> Step | None:
@@ -224,6 +200,45 @@ TRANSITIONS: Transitions = {
 
 
 # --- the steps between -----------------------------------------------------------------------------
+
+def _draft_with_attachments(turn: Turn) -> dict:
+    """The request being written (or a new one, with what was sent ahead), plus this update's photo or place."""
+    draft = turn.data.get("draft") if turn.state in WRITING else None
+    if draft is None:
+        pending = turn.data.get("pending", {})
+        draft = {"text": "", "key": None, "photos": list(pending.get("photos", [])),
+                 "location": pending.get("location")}
+    if turn.inc.photo:
+        draft["photos"] = [*draft["photos"], turn.inc.photo][-5:]
+    if turn.inc.location:
+        draft["location"] = list(turn.inc.location)
+    return draft
+
+
+def _keep_attachments(turn: Turn, draft: dict) -> None:
+    if draft["text"]:
+        turn.data["draft"] = draft
+        turn.say(turn.tr("bot_attached"))
+    else:  # a photo or location first; the words come next
+        turn.data["pending"] = {"photos": draft["photos"], "location": draft["location"]}
+        turn.say(turn.tr("bot_photo_kept" if turn.inc.photo else "bot_location_kept"))
+
+
+def _show_category(turn: Turn, prediction) -> None:
+    """The model's category to confirm, or the list when it cannot tell."""
+    draft = turn.data["draft"]
+    draft["model_category"] = prediction.category if prediction else None
+    draft["category"] = draft["model_category"]
+    if prediction is None:
+        turn.state = State.PICK_CATEGORY
+        turn.say(turn.tr("bot_understood_none"), _category_buttons(turn))
+        return
+    names = category_names(turn.session, turn.lang)
+    turn.state = State.CONFIRM_CATEGORY
+    turn.say(turn.tr("bot_understood", category=names.get(prediction.category, prediction.category)),
+             [[Button(turn.tr("bot_btn_yes"), CategoryChoice(CategoryChoice.OK).data),
+               Button(turn.tr("bot_btn_other"), CategoryChoice(CategoryChoice.PICK).data)]])
+
 
 def _next_step(turn: Turn) -> None:
     """After the category: the compound if we cannot tell it, then consent, then submit."""
