@@ -6,7 +6,8 @@ Fills a fresh database (SQLite file by default; pass a PostgreSQL URL to measure
 street of `--communities` communities of `--compounds` compounds each and `--open` open
 requests, clustered in batch with their ClusterTerm sums, then times `nlp.cluster.assign` for
 `--new` further requests (places table, signature, two indexed lookups, one upsert, flush), with
-and without the commit intake makes anyway, and prints median and p99. Texts are the seed
+and without the commit intake makes anyway, and prints median and p99 (wall time, and the
+process's CPU time, which other jobs on the machine disturb less). Texts are the seed
 set's with random building numbers; as on intake, six in ten requests give their compound,
 one in ten names it in the text, the rest give only their community.
 """
@@ -119,7 +120,7 @@ def main() -> None:
     print(f"{args.open} open requests in {len(members)} clusters, {len(term_rows)} index rows "
           f"({engine.dialect.name}); batch clustering {t_cluster:.1f} s, loading {t_fill:.1f} s")
 
-    times, with_commit, joined = [], [], 0
+    times, cpu, with_commit, joined = [], [], [], 0
     with Session(engine) as s:
         for i in range(args.new):
             text, place, comm = request()
@@ -128,13 +129,15 @@ def main() -> None:
             s.add(r)
             s.commit()
             before = s.exec(select(func.max(Cluster.id))).one()
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             c = C.assign(s, r, commit=False)
             times.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - started_cpu) * 1000)
             s.commit()
             with_commit.append((time.perf_counter() - started) * 1000)
             joined += c is not None and c <= before
     for name, values in (("assign (places, signature, lookups, upsert, flush)", times),
+                         ("  the same, CPU time of this process", cpu),
                          ("assign + its commit", with_commit)):
         values = sorted(values[1:])  # the first call loads jieba's IDF table
         print(f"{name}, {len(values)} requests: median {statistics.median(values):.2f} ms, "
