@@ -12,23 +12,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlmodel import Session, select
-
 from bot.callbacks import DeleteAnswer
-from bot.turn import ANY, IDLE, PASS, Kind, Step, Transitions, Turn
+from bot.turn import ANY, PASS, Kind, Step, Transitions, Turn
 from bot.types import Button
-from core.models import (
-    Conversation,
-    EventType,
-    Outbox,
-    OutboxStatus,
-    Request,
-    RequestEvent,
-    Resident,
-    ResidentIdentity,
-    utcnow,
-)
-from core.redact import redact
+from core.residents import anonymise_resident
 
 
 class State(StrEnum):
@@ -75,29 +62,3 @@ TRANSITIONS: Transitions = {
 }
 
 
-def anonymise_resident(session: Session, resident: Resident) -> None:
-    """Personal data goes, requests stay (text redacted, contact dropped, history noted)."""
-    now = utcnow()
-    for request in session.exec(select(Request).where(Request.resident_id == resident.id)).all():
-        request.contact = None
-        request.text = redact(request.text)
-        request.updated_at = now
-        session.add(request)
-        session.add(RequestEvent(request_id=request.id, type=EventType.anonymised,
-                                 message="personal data erased at the resident's request"))
-    for ident in session.exec(select(ResidentIdentity).where(ResidentIdentity.resident_id == resident.id)).all():
-        session.delete(ident)
-    for row in session.exec(select(Outbox).where(Outbox.resident_id == resident.id,
-                                                 Outbox.status == OutboxStatus.pending)).all():
-        session.delete(row)
-    for conv in session.exec(select(Conversation).where(Conversation.resident_id == resident.id)).all():
-        conv.data = {}
-        conv.state = IDLE
-        session.add(conv)
-    resident.phone = None
-    resident.display_name = None
-    resident.consent_contact = False
-    resident.consent_at = None
-    resident.home_place_id = None
-    resident.anonymised_at = now
-    session.add(resident)
