@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core.audit import audit
 from core.i18n import N_, gettext
@@ -71,7 +71,7 @@ class PlaceFields:
     name: str
     code: str
     parent_code: str = ""
-    aliases: list[str] | None = None  # None: leave as they are
+    aliases: str | list[str] | None = None  # one text as split_aliases reads it, or a list; None: leave as they are
 
 
 def kind_of(value: str) -> str:
@@ -140,7 +140,7 @@ def update(session: Session, user: StaffUser | None, place: Place, fields: Place
            commit: bool = True) -> dict[str, list]:
     """Rename, re-code, move or re-alias a place; returns what changed (nothing: no write, no audit)."""
     kind, name, code, parent, aliases = check(session, fields, place)
-    new = {"kind": kind, "name": name, "code": code, "parent_id": parent.id if parent else None}
+    new: dict[str, object] = {"kind": kind, "name": name, "code": code, "parent_id": parent.id if parent else None}
     if aliases is not None:
         new["aliases"] = aliases
     changes = {k: [getattr(place, k), v] for k, v in new.items() if getattr(place, k) != v}
@@ -157,7 +157,7 @@ def update(session: Session, user: StaffUser | None, place: Place, fields: Place
 
 def retire(session: Session, user: StaffUser, place: Place, ip: str = "") -> None:
     """Retire a place: it leaves the pick lists and takes no new requests; its requests keep it."""
-    children = session.exec(select(Place.name).where(Place.parent_id == place.id, Place.retired_at.is_(None))).all()
+    children = session.exec(select(Place.name).where(Place.parent_id == place.id, col(Place.retired_at).is_(None))).all()
     if children:
         raise PlaceError("has_children", value="、".join(children[:5]))
     if place.retired_at is None:

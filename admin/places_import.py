@@ -34,6 +34,9 @@ HEADERS = {  # what a street office's own sheet may call the columns
     "parent_code": ("parent_code", "parent", "上级编码", "上级代码", "上级"),
     "aliases": ("aliases", "alias", "别名", "又名", "简称"),
 }
+EXAMPLE = """kind,name,code,parent_code,aliases
+community,星湖社区,XH,ST,星湖
+compound,星湖苑,XH-01,XH,xhy|Xinghuyuan"""
 DUPLICATE = N_("code “{value}” appears again (first in row {row})")
 
 
@@ -42,7 +45,7 @@ class PlacesReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    refused: list[tuple[int, PlaceError | str]] = field(default_factory=list)  # (row, why)
+    refused: list[tuple[int, PlaceError | tuple[str, dict[str, object]]]] = field(default_factory=list)  # (row, why)
     rows: list[tuple[int, str, str]] = field(default_factory=list)  # (row, outcome, code) for the preview
 
     def summary(self) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core.audit import audit
 from core.db import get_engine
@@ -64,8 +64,8 @@ def inspect() -> State:
         raise SetupError(str(exc)) from exc
     with Session(engine) as session:
         state.users = dict(session.exec(select(StaffUser.username, StaffUser.role)).all())
-        street = session.exec(select(Place).where(Place.kind == PlaceKind.street, Place.retired_at.is_(None))
-                              .order_by(Place.id)).first()
+        street = session.exec(select(Place).where(Place.kind == PlaceKind.street, col(Place.retired_at).is_(None))
+                              .order_by(col(Place.id))).first()
         state.street = (street.name, street.code) if street else None
     return state
 
@@ -112,6 +112,12 @@ class Plan:
         if not valid_zone(self.time_zone or ""):
             raise SetupError(f"unknown time zone {self.time_zone!r}: use a name such as Asia/Shanghai")
 
+    def required(self) -> tuple[str, str, str, str]:
+        """(administrator, street, street code, time zone) of a checked plan."""
+        if not (self.admin and self.street and self.street_code and self.time_zone):
+            raise SetupError("the plan is incomplete: check() it first")
+        return self.admin, self.street, self.street_code, self.time_zone
+
     def describe(self, state: State) -> str:
         admin = (f"administrator {self.admin!r} exists already" if state.admin_exists(self.admin)
                  else f"create the administrator {self.admin!r}")
@@ -140,7 +146,7 @@ def run(plan: Plan) -> Iterator[str]:
     if not has_model:
         yield "no model yet: training the first one on the seed set (about a minute)..."
     ensure_model()
-    yield _time_zone(plan.time_zone)
+    yield _time_zone(plan.required()[3])
     with Session(engine) as session:
         yield _street(session, plan)
         yield _admin(session, plan)
@@ -163,19 +169,20 @@ def _time_zone(zone: str) -> str:
 
 
 def _street(session: Session, plan: Plan) -> str:
-    street = session.exec(select(Place).where(Place.kind == PlaceKind.street, Place.retired_at.is_(None))
-                          .order_by(Place.id)).first()
+    _, name, code, _ = plan.required()
+    street = session.exec(select(Place).where(Place.kind == PlaceKind.street, col(Place.retired_at).is_(None))
+                          .order_by(col(Place.id))).first()
     if street is None:
-        taken = session.exec(select(Place).where(Place.code == plan.street_code)).first()
+        taken = session.exec(select(Place).where(Place.code == code)).first()
         if taken is not None:
-            raise SetupError(f"the code {plan.street_code} belongs to {taken.name} already: choose another")
-        street = Place(kind=PlaceKind.street, name=plan.street, code=plan.street_code)
+            raise SetupError(f"the code {code} belongs to {taken.name} already: choose another")
+        street = Place(kind=PlaceKind.street, name=name, code=code)
         session.add(street)
         session.flush()
         audit(session, None, "place.create", "place", street.id, code=street.code, name=street.name)
         return f"street {street.name} created (code {street.code})"
-    if street.name != plan.street:
-        old, street.name, street.updated_at = street.name, plan.street, utcnow()
+    if street.name != name:
+        old, street.name, street.updated_at = street.name, name, utcnow()
         session.add(street)
         audit(session, None, "place.update", "place", street.id, name=[old, street.name])
         return f"street renamed from {old} to {street.name} (code {street.code})"
@@ -185,6 +192,7 @@ def _street(session: Session, plan: Plan) -> str:
 def _admin(session: Session, plan: Plan) -> str:
     from core.accounts import create_user
 
+    admin = plan.required()[0]
     user = session.exec(select(StaffUser).where(StaffUser.username == plan.admin)).first()
     if user is not None:
         if user.role != Role.admin:
@@ -193,7 +201,7 @@ def _admin(session: Session, plan: Plan) -> str:
     if plan.password is None:
         raise SetupError("the new administrator needs a password")
     try:
-        user = create_user(session, plan.admin, plan.password, Role.admin)
+        user = create_user(session, admin, plan.password, Role.admin)
     except ValueError as exc:
         raise SetupError(str(exc)) from exc
     audit(session, None, "staff.create", "staff", user.id, username=user.username, role=user.role)

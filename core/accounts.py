@@ -146,6 +146,7 @@ def set_password(session: Session, user: StaffUser, password: str, actor: StaffU
     if len(password) < 8:
         raise ValueError("password must have at least 8 characters")
     user.password_hash = hash_password(password)
+    user.must_change_password, user.password_changed_at = False, utcnow()
     session.add(user)
     revoke_sessions(session, user.id)
     audit(session, actor or user, "user.password", "staffuser", user.id)
@@ -160,3 +161,58 @@ def set_active(session: Session, user: StaffUser, active: bool, actor: StaffUser
         revoke_sessions(session, user.id)
     audit(session, actor or user, "user.activate" if active else "user.deactivate", "staffuser", user.id)
     session.commit()
+
+
+def set_role(session: Session, user: StaffUser, role: Role | str, communities: list[str], org: str | None,
+             actor: StaffUser, display_name: str | None = None, ip: str = "") -> dict:
+    """Change an account's role, community scopes (codes or names) and organization; returns what
+    changed (audited). A worker keeps at least one community; an organization viewer has one."""
+    role = Role(role)
+    places = []
+    for code in communities:
+        place = session.exec(select(Place).where(Place.kind == PlaceKind.community, Place.retired_at.is_(None),
+                                                 (Place.code == code) | (Place.name == code))).first()
+        if place is None:
+            raise ValueError(f"unknown community {code!r}")
+        places.append(place)
+    if role == Role.worker and not places:
+        raise ValueError("a community worker needs at least one community")
+    org_id = None
+    if role == Role.org:
+        organization = session.exec(select(Organization).where(Organization.name == (org or ""))).first()
+        if organization is None:
+            raise ValueError("an organization viewer needs an existing organization")
+        org_id = organization.id
+    before = {"role": user.role, "organization_id": user.organization_id, "display_name": user.display_name,
+              "communities": sorted(session.exec(select(StaffCommunity.place_id).where(
+                  StaffCommunity.user_id == user.id)))}
+    after = {"role": role, "organization_id": org_id, "display_name": (display_name or "").strip()[:80]
+             or user.display_name, "communities": sorted({p.id for p in places} if role == Role.worker else set())}
+    changes = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
+    if not changes:
+        return {}
+    user.role, user.organization_id, user.display_name = after["role"], org_id, after["display_name"]
+    session.add(user)
+    for row in session.exec(select(StaffCommunity).where(StaffCommunity.user_id == user.id)):
+        session.delete(row)
+    session.flush()
+    for place_id in after["communities"]:
+        session.add(StaffCommunity(user_id=user.id, place_id=place_id))
+    if "role" in changes or "communities" in changes:
+        revoke_sessions(session, user.id)  # what the account may see changed: sign in again
+    audit(session, actor, "staff.update", "staffuser", user.id, ip=ip, **changes)
+    session.commit()
+    return changes
+
+
+def reset_password(session: Session, user: StaffUser, actor: StaffUser, ip: str = "") -> str:
+    """A temporary password for an admin to hand over; it lets its holder in only to choose a new one."""
+    import secrets
+
+    temporary = "-".join(secrets.token_urlsafe(6) for _ in range(3))
+    set_password(session, user, temporary, actor)
+    user.must_change_password = True
+    session.add(user)
+    audit(session, actor, "staff.reset_password", "staffuser", user.id, ip=ip)
+    session.commit()
+    return temporary

@@ -14,12 +14,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from core.db import row_id
 from core.models import Place, PlaceKind
 
 # a tie of length goes to the most specific kind
-_SPECIFIC = {PlaceKind.compound: 0, PlaceKind.grid: 0, PlaceKind.community: 1, PlaceKind.street: 2}
+_SPECIFIC: dict[str, int] = {PlaceKind.compound: 0, PlaceKind.grid: 0, PlaceKind.community: 1, PlaceKind.street: 2}
 _WORD = re.compile(r"[0-9a-z]+")
 
 
@@ -75,15 +76,16 @@ class PlaceIndex:
         self._exact: dict[str, list[_Label]] = {}
         self._by_first: dict[str, list[_Label]] = {}
         for place in places:
-            self.kinds[place.id] = place.kind
+            place_id = row_id(place)
+            self.kinds[place_id] = place.kind
             rank = _SPECIFIC.get(place.kind, 3)
             for raw in {place.name, place.code, *(place.aliases or [])}:
                 whole, text = norm(raw or ""), _fold(raw or "")
                 if not whole:
                     continue
-                self._exact.setdefault(whole, []).append(_Label(whole, place.id, rank, False))
+                self._exact.setdefault(whole, []).append(_Label(whole, place_id, rank, False))
                 if len(whole) >= 2:  # one character names nothing inside a longer text
-                    label = _Label(text, place.id, rank, bool(_WORD.fullmatch(whole)))
+                    label = _Label(text, place_id, rank, bool(_WORD.fullmatch(whole)))
                     self._by_first.setdefault(text[0], []).append(label)
         for labels in self._by_first.values():
             labels.sort(key=lambda lab: -len(lab.text))
@@ -136,12 +138,12 @@ _cache_lock = threading.Lock()
 def place_index(session: Session, include_retired: bool = False) -> PlaceIndex:
     """The index of the database's places, rebuilt when any place is added or edited (every edit
     moves `updated_at`): one small aggregate query per call otherwise."""
-    stamp = tuple(session.exec(select(func.count(Place.id), func.max(Place.id), func.max(Place.updated_at))).one())
+    stamp = tuple(session.exec(select(func.count(col(Place.id)), func.max(col(Place.id)), func.max(col(Place.updated_at)))).one())
     key = (id(session.get_bind()), include_retired, *map(str, stamp))
     with _cache_lock:
         index = _cache.get(key)
     if index is None:
-        stmt = select(Place) if include_retired else select(Place).where(Place.retired_at.is_(None))
+        stmt = select(Place) if include_retired else select(Place).where(col(Place.retired_at).is_(None))
         index = PlaceIndex(session.exec(stmt).all())
         with _cache_lock:
             if len(_cache) > 16:
@@ -160,7 +162,7 @@ def find_place(session: Session, text: str, kinds: Iterable[str] | None = None,
 
 def active_places(session: Session, kinds: Iterable[str] | None = None) -> list[Place]:
     """Places that take new requests (not retired), by code: what pick lists offer."""
-    stmt = select(Place).where(Place.retired_at.is_(None)).order_by(Place.code)
+    stmt = select(Place).where(col(Place.retired_at).is_(None)).order_by(col(Place.code))
     if kinds is not None:
-        stmt = stmt.where(Place.kind.in_(list(kinds)))
+        stmt = stmt.where(col(Place.kind).in_(list(kinds)))
     return list(session.exec(stmt))

@@ -40,7 +40,8 @@ def clean_text(text: str, limit: int | None = None) -> str:
     if "\ufffd" in text:  # a decoder already replaced bytes it could not read
         raise IntakeError("bad_encoding")
     text = unicodedata.normalize("NFC", text)
-    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs"))
+    if not text.isprintable():  # printable text holds no control, format or surrogate character: nothing to drop
+        text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs"))
     text = text.strip()
     if not text:
         raise IntakeError("empty_text")

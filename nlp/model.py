@@ -126,6 +126,8 @@ class Classifier:
                                    arrays["intercepts"], arrays["platt_a"], arrays["platt_b"])
         self.categories: tuple[str, ...] = tuple(spec["categories"])  # the label set, sorted
         self.kinds: tuple[str, ...] = tuple(spec["kinds"])
+        # categories an admin retired since training: never predicted (set by nlp.registry.get_classifier)
+        self.retired: frozenset[str] = frozenset()
 
     @property
     def version(self) -> str:
@@ -149,6 +151,9 @@ class Classifier:
         if not texts:
             return []
         cat_proba, kinds, urgent_proba = self.scores(texts)
+        if self.retired & set(self.categories):  # out of the running; the next best keeps its own probability
+            cat_proba = cat_proba.copy()
+            cat_proba[:, [i for i, c in enumerate(self.categories) if c in self.retired]] = 0.0
         # whole-batch numpy first, then plain Python values per text
         best = cat_proba.argmax(axis=1)
         confs = cat_proba[np.arange(len(texts)), best].tolist()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
-from core.models import ModelVersion
+from core.models import Category, ModelVersion
 from core.settings import get_settings
 from nlp.model import META_FILE, Classifier
 
@@ -72,8 +72,15 @@ def load(path: Path) -> Classifier:
 
 
 def get_classifier(session: Session) -> Classifier | None:
-    """The active classifier, loaded once per process; None when no model is trained yet."""
+    """The active classifier, loaded once per process; None when no model is trained yet. It never
+    predicts a category an admin has retired (admin/categories.py), even before retraining."""
     path = active_path(session)
     if path is None or not (path / META_FILE).exists():
         return None
-    return load(path)
+    classifier = load(path)
+    classifier.retired = retired_categories(session)
+    return classifier
+
+
+def retired_categories(session: Session) -> frozenset[str]:
+    return frozenset(session.exec(select(Category.code).where(Category.active.is_(False))))
