@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import overload
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from core.audit import audit
+from core.db import row_id
 from core.models import (
     LoginAttempt,
     Organization,
@@ -68,7 +70,7 @@ def create_user(session: Session, username: str, password: str, role: Role | str
             place = session.exec(select(Place).where(Place.name == code, Place.kind == PlaceKind.community)).first()
         if place is None:
             raise ValueError(f"unknown community {code!r}")
-        session.add(StaffCommunity(user_id=user.id, place_id=place.id))
+        session.add(StaffCommunity(user_id=row_id(user), place_id=row_id(place)))
     session.commit()
     session.refresh(user)
     return user
@@ -86,12 +88,20 @@ def _failures(session: Session, conditions: tuple, memory: dt.timedelta,
     and when the latest was."""
     since = utcnow() - memory
     if reset_on_success:
-        last_ok = session.exec(select(func.max(LoginAttempt.created_at)).where(
+        last_ok = session.exec(select(func.max(col(LoginAttempt.created_at))).where(
             *conditions, LoginAttempt.success, LoginAttempt.created_at >= since)).one()
         since = max(since, _aware(last_ok)) if last_ok is not None else since
-    count, latest = session.exec(select(func.count(), func.max(LoginAttempt.created_at)).where(
-        *conditions, ~LoginAttempt.success, LoginAttempt.created_at > since)).one()
+    count, latest = session.exec(select(func.count(), func.max(col(LoginAttempt.created_at))).where(
+        *conditions, ~col(LoginAttempt.success), LoginAttempt.created_at > since)).one()
     return count, _aware(latest)
+
+
+@overload
+def _aware(moment: dt.datetime) -> dt.datetime: ...
+
+
+@overload
+def _aware(moment: dt.datetime | None) -> dt.datetime | None: ...
 
 
 def _aware(moment: dt.datetime | None) -> dt.datetime | None:
@@ -133,7 +143,7 @@ def authenticate(session: Session, username: str, password: str, ip: str = "") -
     ok = verify_password(password, user.password_hash if user else None)
     ok = ok and user is not None and user.is_active
     session.add(LoginAttempt(username=username, ip=ip, success=ok))
-    if ok:
+    if ok and user is not None:
         user.last_login_at = utcnow()
         session.add(user)
         audit(session, user, "login", ip=ip)
@@ -148,7 +158,7 @@ def set_password(session: Session, user: StaffUser, password: str, actor: StaffU
     user.password_hash = hash_password(password)
     user.must_change_password, user.password_changed_at = False, utcnow()
     session.add(user)
-    revoke_sessions(session, user.id)
+    revoke_sessions(session, row_id(user))
     audit(session, actor or user, "user.password", "staffuser", user.id)
     session.commit()
 
@@ -158,7 +168,7 @@ def set_active(session: Session, user: StaffUser, active: bool, actor: StaffUser
     user.is_active = active
     session.add(user)
     if not active:
-        revoke_sessions(session, user.id)
+        revoke_sessions(session, row_id(user))
     audit(session, actor or user, "user.activate" if active else "user.deactivate", "staffuser", user.id)
     session.commit()
 
@@ -170,7 +180,7 @@ def set_role(session: Session, user: StaffUser, role: Role | str, communities: l
     role = Role(role)
     places = []
     for code in communities:
-        place = session.exec(select(Place).where(Place.kind == PlaceKind.community, Place.retired_at.is_(None),
+        place = session.exec(select(Place).where(Place.kind == PlaceKind.community, col(Place.retired_at).is_(None),
                                                  (Place.code == code) | (Place.name == code))).first()
         if place is None:
             raise ValueError(f"unknown community {code!r}")
@@ -183,23 +193,25 @@ def set_role(session: Session, user: StaffUser, role: Role | str, communities: l
         if organization is None:
             raise ValueError("an organization viewer needs an existing organization")
         org_id = organization.id
+    user_id = row_id(user)
+    new_name = (display_name or "").strip()[:80] or user.display_name
+    new_communities = sorted({row_id(p) for p in places} if role == Role.worker else set())
     before = {"role": user.role, "organization_id": user.organization_id, "display_name": user.display_name,
               "communities": sorted(session.exec(select(StaffCommunity.place_id).where(
-                  StaffCommunity.user_id == user.id)))}
-    after = {"role": role, "organization_id": org_id, "display_name": (display_name or "").strip()[:80]
-             or user.display_name, "communities": sorted({p.id for p in places} if role == Role.worker else set())}
+                  StaffCommunity.user_id == user_id)))}
+    after = {"role": role, "organization_id": org_id, "display_name": new_name, "communities": new_communities}
     changes = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
     if not changes:
         return {}
-    user.role, user.organization_id, user.display_name = after["role"], org_id, after["display_name"]
+    user.role, user.organization_id, user.display_name = role, org_id, new_name
     session.add(user)
     for row in session.exec(select(StaffCommunity).where(StaffCommunity.user_id == user.id)):
         session.delete(row)
     session.flush()
-    for place_id in after["communities"]:
-        session.add(StaffCommunity(user_id=user.id, place_id=place_id))
+    for place_id in new_communities:
+        session.add(StaffCommunity(user_id=user_id, place_id=place_id))
     if "role" in changes or "communities" in changes:
-        revoke_sessions(session, user.id)  # what the account may see changed: sign in again
+        revoke_sessions(session, user_id)  # what the account may see changed: sign in again
     audit(session, actor, "staff.update", "staffuser", user.id, ip=ip, **changes)
     session.commit()
     return changes

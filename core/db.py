@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from functools import lru_cache
 
-from sqlalchemy import event
+from sqlalchemy import Table, event, inspect
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, create_engine
+from sqlmodel import Session, SQLModel, create_engine
 
 from core.settings import get_settings
 
@@ -56,3 +56,19 @@ def write_lock(session: Session):
     """One writer at a time per process on SQLite: threads racing for its file lock make p99 latency
     explode (see docs/performance.md); PostgreSQL needs no such lock."""
     return _sqlite_writer if session.get_bind().dialect.name == "sqlite" else nullcontext()
+
+
+def row_id(row: SQLModel) -> int:
+    """The primary key of a stored row. SQLModel types `id` as `int | None` because a row has none
+    until it is flushed; reaching for it before then is a bug, so it fails here, not as a NULL."""
+    value = getattr(row, "id", None)
+    if value is None:
+        raise ValueError(f"{type(row).__name__} has no id yet: add and flush it first")
+    return int(value)
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """A table model's Core table, for plain statements (SQLModel sets `__table__` without declaring it)."""
+    table = inspect(model).local_table
+    assert isinstance(table, Table), f"{model.__name__} is not a table model"
+    return table

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import and_, case, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core.i18n import translator
 from core.models import OPEN_STATUSES, DeadlineRule, EventType, Request, RequestEvent
@@ -26,7 +26,7 @@ FALLBACK = (dt.timedelta(hours=24), dt.timedelta(days=7))  # when the table hold
 
 
 def rules(session: Session) -> list[DeadlineRule]:
-    return list(session.exec(select(DeadlineRule).order_by(DeadlineRule.id)))
+    return list(session.exec(select(DeadlineRule).order_by(col(DeadlineRule.id))))
 
 
 def _best(rows: list[DeadlineRule], urgent: bool, category: str | None, field: str) -> int | None:
@@ -44,16 +44,17 @@ def _best(rows: list[DeadlineRule], urgent: bool, category: str | None, field: s
 
 def durations(rows: list[DeadlineRule], urgent: bool, category: str | None) -> tuple[dt.timedelta, dt.timedelta]:
     """(time to respond, time to resolve) for a request of this urgency and category."""
-    respond, resolve = _best(rows, urgent, category, "respond_hours"), _best(rows, urgent, category, "resolve_hours")
-    respond = dt.timedelta(hours=respond) if respond is not None else FALLBACK[0]
-    resolve = dt.timedelta(hours=resolve) if resolve is not None else FALLBACK[1]
+    respond_hours = _best(rows, urgent, category, "respond_hours")
+    resolve_hours = _best(rows, urgent, category, "resolve_hours")
+    respond = dt.timedelta(hours=respond_hours) if respond_hours is not None else FALLBACK[0]
+    resolve = dt.timedelta(hours=resolve_hours) if resolve_hours is not None else FALLBACK[1]
     return respond, max(respond, resolve)
 
 
 def extended(session: Session, req: Request) -> bool:
     if req.id is None:
         return False
-    return session.exec(select(RequestEvent.id).where(RequestEvent.request_id == req.id, RequestEvent.type.in_(
+    return session.exec(select(RequestEvent.id).where(RequestEvent.request_id == req.id, col(RequestEvent.type).in_(
         [EventType.response_extended, EventType.resolution_extended]))).first() is not None
 
 
@@ -76,13 +77,13 @@ def next_deadline(req: Request) -> dt.datetime | None:
 
 def next_deadline_sql():
     """next_deadline as an SQL expression (for open requests)."""
-    return case((Request.responded_at.is_(None), Request.respond_by), else_=Request.resolve_by)
+    return case((col(Request.responded_at).is_(None), Request.respond_by), else_=Request.resolve_by)
 
 
 def overdue_sql(now: dt.datetime):
     """Open requests past a deadline they still have to meet."""
-    return and_(Request.status.in_(OPEN_STATUSES), Request.duplicate_of_id.is_(None),
-                or_(and_(Request.responded_at.is_(None), Request.respond_by < now), Request.resolve_by < now))
+    return and_(col(Request.status).in_(OPEN_STATUSES), col(Request.duplicate_of_id).is_(None),
+                or_(and_(col(Request.responded_at).is_(None), col(Request.respond_by) < now), col(Request.resolve_by) < now))
 
 
 def countdown(deadline: dt.datetime | None, now: dt.datetime, lang: str) -> str:

@@ -29,7 +29,7 @@ def current_user(request: Request, session: SessionDep) -> StaffUser:
     return user
 
 
-PASSWORD_PAGE = "/account/password"
+PASSWORD_PAGE = "/account/password"  # noqa: S105 (a page address, not a secret)
 
 
 class PasswordChangeRequired(Exception):

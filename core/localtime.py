@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import cache
+from typing import overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.settings import get_settings
@@ -35,6 +36,14 @@ def valid_zone(name: str) -> bool:
 def zone() -> ZoneInfo:
     """The configured time zone."""
     return _zone(get_settings().time_zone)
+
+
+@overload
+def to_local(value: dt.datetime) -> dt.datetime: ...
+
+
+@overload
+def to_local(value: None) -> None: ...
 
 
 def to_local(value: dt.datetime | None) -> dt.datetime | None:

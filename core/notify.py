@@ -16,8 +16,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from sqlmodel import Session, or_, select
+from sqlmodel import Session, col, or_, select
 
+from core.db import row_id
 from core.i18n import DEFAULT_LANGUAGE, gettext
 from core.labels import label
 from core.localtime import format_local
@@ -90,7 +91,7 @@ def to_resident(session: Session, request: Request, text: str, purpose: str, pay
 def followers(session: Session, request: Request) -> list[Request]:
     """The request and the tickets marked as its duplicates: everyone who waits for its outcome."""
     return [request, *session.exec(select(Request).where(Request.duplicate_of_id == request.id)
-                                   .order_by(Request.id))]
+                                   .order_by(col(Request.id)))]
 
 
 def _call(session: Session, request: Request, purpose: str, message: str, staff_id: int | None) -> list[CallTask]:
@@ -98,12 +99,12 @@ def _call(session: Session, request: Request, purpose: str, message: str, staff_
     if phone_number(request.contact) is None:
         return []
     open_call = session.exec(select(CallTask).where(CallTask.request_id == request.id, CallTask.purpose == purpose,
-                                                    CallTask.done_at.is_(None))).first()
+                                                    col(CallTask.done_at).is_(None))).first()
     if open_call is not None:  # one open call of each kind: the newest message replaces the old one
         open_call.message = message or open_call.message
         session.add(open_call)
         return [open_call]
-    task = CallTask(request_id=request.id, purpose=purpose, message=message,
+    task = CallTask(request_id=row_id(request), purpose=purpose, message=message,
                     assignee_id=request.assignee_id or staff_id, created_by_id=staff_id)
     session.add(task)
     return [task]
@@ -179,15 +180,16 @@ def on_duty(session: Session, request: Request) -> list[StaffUser]:
     scoped = select(StaffCommunity.user_id).where(StaffCommunity.place_id == request.community_id)
     return list(session.exec(
         select(StaffUser).where(
-            StaffUser.is_active, StaffUser.on_duty, StaffUser.telegram_chat_id.is_not(None),
-            or_(StaffUser.role == Role.admin, StaffUser.id.in_(scoped)),
-        ).order_by(StaffUser.id)
+            StaffUser.is_active, StaffUser.on_duty, col(StaffUser.telegram_chat_id).is_not(None),
+            or_(StaffUser.role == Role.admin, col(StaffUser.id).in_(scoped)),
+        ).order_by(col(StaffUser.id))
     ))
 
 
 def _to_staff(session: Session, request: Request, text: str, purpose: str) -> list[Outbox]:
     rows = []
     for user in on_duty(session, request):
+        assert user.telegram_chat_id is not None, "on_duty() selects only staff with a chat id"
         row = Outbox(channel="telegram", address=user.telegram_chat_id, staff_id=user.id,
                      request_id=request.id, purpose=purpose, text=text)
         session.add(row)

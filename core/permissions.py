@@ -7,7 +7,7 @@ organization viewers see no raw requests at all (only their own projects' figure
 from __future__ import annotations
 
 from fastapi import HTTPException
-from sqlmodel import Session, or_, select
+from sqlmodel import Session, col, or_, select
 
 from core.models import (
     Cluster,
@@ -58,9 +58,9 @@ def scoped(stmt, session: Session, user: StaffUser, column=None):
 
 def visible_communities(session: Session, user: StaffUser) -> list[Place]:
     scope = community_scope(session, user)
-    stmt = select(Place).where(Place.kind == PlaceKind.community).order_by(Place.name)
+    stmt = select(Place).where(Place.kind == PlaceKind.community).order_by(col(Place.name))
     if scope is not None:
-        stmt = stmt.where(Place.id.in_(scope_ids(scope)))
+        stmt = stmt.where(col(Place.id).in_(scope_ids(scope)))
     return list(session.exec(stmt))
 
 
@@ -76,19 +76,19 @@ def visible_projects(session: Session, user: StaffUser):
     """Service projects a user may read, as a statement. Admins: all. Workers: projects serving their
     communities (or their compounds), or bought by their community or its street. Organization
     viewers: their organization's own."""
-    stmt = select(ServiceProject).order_by(ServiceProject.name)
+    stmt = select(ServiceProject).order_by(col(ServiceProject.name))
     if user.role == Role.org:
         return stmt.where(ServiceProject.organization_id == (user.organization_id or NOWHERE[0]))
     scope = community_scope(session, user)
     if scope is None:
         return stmt
-    parents = select(Place.parent_id).where(Place.id.in_(scope_ids(scope)))
-    compounds = select(Place.id).where(Place.parent_id.in_(scope_ids(scope)))
-    served = select(ProjectPlace.project_id).where(or_(ProjectPlace.place_id.in_(scope_ids(scope)),
-                                                       ProjectPlace.place_id.in_(compounds)))
-    bought = select(PurchaseRound.id).where(or_(PurchaseRound.place_id.in_(scope_ids(scope)),
-                                                PurchaseRound.place_id.in_(parents)))
-    return stmt.where(or_(ServiceProject.id.in_(served), ServiceProject.round_id.in_(bought)))
+    parents = select(Place.parent_id).where(col(Place.id).in_(scope_ids(scope)))
+    compounds = select(Place.id).where(col(Place.parent_id).in_(scope_ids(scope)))
+    served = select(ProjectPlace.project_id).where(or_(col(ProjectPlace.place_id).in_(scope_ids(scope)),
+                                                       col(ProjectPlace.place_id).in_(compounds)))
+    bought = select(PurchaseRound.id).where(or_(col(PurchaseRound.place_id).in_(scope_ids(scope)),
+                                                col(PurchaseRound.place_id).in_(parents)))
+    return stmt.where(or_(col(ServiceProject.id).in_(served), col(ServiceProject.round_id).in_(bought)))
 
 
 def can_read_project(session: Session, user: StaffUser, project_id: int | None) -> bool:
@@ -114,8 +114,8 @@ def can_read_survey(session: Session, user: StaffUser, survey: Survey) -> bool:
     if scope is None or not survey.target_place_ids:
         return True
     ids = scope_ids(scope)
-    reach = set(scope) | set(session.exec(select(Place.id).where(Place.parent_id.in_(ids)))) \
-        | set(session.exec(select(Place.parent_id).where(Place.id.in_(ids))))  # its compounds, its street
+    reach = set(scope) | set(session.exec(select(Place.id).where(col(Place.parent_id).in_(ids)))) \
+        | set(session.exec(select(Place.parent_id).where(col(Place.id).in_(ids))))  # its compounds, its street
     return bool(set(survey.target_place_ids) & reach)
 
 
@@ -138,19 +138,20 @@ def unplaced_streets(session: Session, user: StaffUser) -> list[int] | None:
     scope = community_scope(session, user)
     if not scope:
         return []
-    return list(session.exec(select(Place.parent_id).where(Place.id.in_(scope), Place.parent_id.is_not(None))
-                             .distinct()))
+    parents = session.exec(select(col(Place.parent_id)).where(col(Place.id).in_(scope),
+                                                              col(Place.parent_id).is_not(None)).distinct())
+    return [parent for parent in parents if parent is not None]  # None is filtered above: for the checker
 
 
 def unplaced_condition(session: Session, user: StaffUser):
     """The requests without a community that the user may read (an SQL condition)."""
     streets = unplaced_streets(session, user)
-    condition = Request.community_id.is_(None)
+    condition = col(Request.community_id).is_(None)
     if streets is None:
         return condition
     if user.role != Role.worker:
-        return Request.id.in_(NOWHERE)
-    return condition & (Request.place_id.is_(None) | Request.place_id.in_(scope_ids(streets)))
+        return col(Request.id).in_(NOWHERE)
+    return condition & (col(Request.place_id).is_(None) | col(Request.place_id).in_(scope_ids(streets)))
 
 
 def requests_visible(stmt, session: Session, user: StaffUser):
@@ -159,7 +160,7 @@ def requests_visible(stmt, session: Session, user: StaffUser):
     scope = community_scope(session, user)
     if scope is None:
         return stmt
-    return stmt.where(Request.community_id.in_(scope_ids(scope)) | unplaced_condition(session, user))
+    return stmt.where(col(Request.community_id).in_(scope_ids(scope)) | unplaced_condition(session, user))
 
 
 def can_read_request(session: Session, user: StaffUser, request: Request) -> bool:

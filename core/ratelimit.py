@@ -17,7 +17,7 @@ from fastapi import Request
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from core.db import write_lock
 from core.deps import SessionDep, client_ip
@@ -49,17 +49,18 @@ def hit(session: Session, bucket: str, key: str, limit: int, window: int, now: f
     key = key[:64]
     engine = session.get_bind()
     insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(RateCounter).values(bucket=bucket, key=key, window_start=start, hits=1)
-    stmt = stmt.on_conflict_do_update(index_elements=["bucket", "key", "window_start"],
-                                      set_={"hits": RateCounter.hits + 1}).returning(RateCounter.hits)
+    upsert = insert(RateCounter).values(bucket=bucket, key=key, window_start=start, hits=1)
+    stmt = upsert.on_conflict_do_update(index_elements=["bucket", "key", "window_start"],
+                                      set_={"hits": col(RateCounter.hits) + 1}).returning(col(RateCounter.hits))
     with Session(engine) as own, write_lock(own):
         current = own.execute(stmt).scalar_one()
-        previous = own.execute(select(RateCounter.hits).where(
-            RateCounter.bucket == bucket, RateCounter.key == key, RateCounter.window_start == start - window)
+        previous = own.execute(select(col(RateCounter.hits)).where(
+            col(RateCounter.bucket) == bucket, col(RateCounter.key) == key,
+            col(RateCounter.window_start) == start - window)
         ).scalar() or 0
         if current == 1:  # a key's first hit in this window: forget the windows nothing reads any more
-            own.execute(delete(RateCounter).where(RateCounter.bucket == bucket,
-                                                  RateCounter.window_start < start - window))
+            own.execute(delete(RateCounter).where(col(RateCounter.bucket) == bucket,
+                                                  col(RateCounter.window_start) < start - window))
         own.commit()
     elapsed = now - start
     if previous * (window - elapsed) / window + current <= limit:

@@ -15,8 +15,9 @@ from typing import Annotated
 
 from fastapi import Form, HTTPException, Request
 from pwdlib import PasswordHash
-from sqlmodel import Session, select, update
+from sqlmodel import Session, col, select, update
 
+from core.db import row_id
 from core.models import StaffSession, StaffUser, utcnow
 from core.settings import get_settings
 
@@ -69,7 +70,7 @@ def login_session(request: Request, session: Session, user: StaffUser, ip: str =
     """Start a new session for `user` (a fresh cookie on login: no fixation). The caller commits."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
-    session.add(StaffSession(token_hash=_digest(token), user_id=user.id, created_at=now, last_seen_at=now,
+    session.add(StaffSession(token_hash=_digest(token), user_id=row_id(user), created_at=now, last_seen_at=now,
                              expires_at=now + dt.timedelta(hours=get_settings().session_hours), ip=ip[:64]))
     request.session.clear()
     request.session["sid"] = token
@@ -97,8 +98,8 @@ def session_user(request: Request, session: Session) -> StaffUser | None:
 
 def revoke_sessions(session: Session, user_id: int) -> int:
     """End every live session of an account; returns how many. The caller commits."""
-    result = session.exec(update(StaffSession).where(StaffSession.user_id == user_id,
-                                                     StaffSession.revoked_at.is_(None)).values(revoked_at=utcnow()))
+    result = session.exec(update(StaffSession).where(col(StaffSession.user_id) == user_id,
+                                                     col(StaffSession.revoked_at).is_(None)).values(revoked_at=utcnow()))
     return result.rowcount
 
 
@@ -115,7 +116,9 @@ def end_session(request: Request, session: Session) -> None:
 
 def is_local_path(target: str | None) -> bool:
     """A path on this site: "/x", never "//host" or "/\\host" (browsers read both as another host)."""
-    return bool(target) and target.startswith("/") and not target.startswith(("//", "/\\")) \
+    if not target:
+        return False
+    return target.startswith("/") and not target.startswith(("//", "/\\")) \
         and not any(c in target for c in "\r\n\t\\")
 
 

@@ -6,7 +6,7 @@ import csv
 from functools import lru_cache
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core.i18n import translator
 from core.models import Category, utcnow
@@ -40,7 +40,7 @@ def sync_categories(session: Session) -> int:
 
 def categories(session: Session) -> list[Category]:
     """Every category, in the order of the taxonomy (retired ones too: old requests keep theirs)."""
-    return list(session.exec(select(Category).order_by(Category.sort_order, Category.code)))
+    return list(session.exec(select(Category).order_by(col(Category.sort_order), col(Category.code))))
 
 
 def category_name(category: Category, language: str) -> str:

@@ -29,7 +29,7 @@ templates.env.autoescape = select_autoescape(default=True, default_for_string=Tr
 templates.env.filters["local"] = format_local
 templates.env.add_extension("jinja2.ext.i18n")
 # "New style": `_("%(n)s requests", n=n)` formats and escapes its arguments itself.
-templates.env.newstyle_gettext = True
+templates.env.newstyle_gettext = True  # type: ignore[attr-defined]  # an attribute jinja2.ext.i18n adds
 
 
 def language(request: Request) -> str:

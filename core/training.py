@@ -7,7 +7,7 @@ name, with their labels as they stand now.
 
 from __future__ import annotations
 
-from sqlmodel import and_, or_, select
+from sqlmodel import and_, col, or_, select
 
 from core.models import EventType, RequestEvent
 
@@ -19,5 +19,5 @@ IMPORTED_EVENTS = (EventType.category_imported,)
 def corrected_requests():
     """The ids of requests a worker corrected, or whose category an imported file gave, as a subquery."""
     return select(RequestEvent.request_id).where(or_(
-        and_(RequestEvent.type.in_(CORRECTION_EVENTS), RequestEvent.actor_id.is_not(None)),
-        RequestEvent.type.in_(IMPORTED_EVENTS)))
+        and_(col(RequestEvent.type).in_(CORRECTION_EVENTS), col(RequestEvent.actor_id).is_not(None)),
+        col(RequestEvent.type).in_(IMPORTED_EVENTS)))
