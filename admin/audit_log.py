@@ -7,7 +7,7 @@ import json
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from sqlmodel import select
+from sqlmodel import col, select
 
 from core.deps import SessionDep, require
 from core.labels import names
@@ -18,7 +18,7 @@ from core.templating import language, render
 router = APIRouter(tags=["admin"])
 Admin = Annotated[StaffUser, require(Role.admin)]
 # the kinds of code a detail value may be, tried in this order
-CODE_KINDS = ("status", "stage", "kind", "role", "channel")
+CODE_KINDS = ("status", "stage", "kind", "role", "channel", "call", "call_outcome", "deadline")
 
 
 def readable(detail, lang: str, categories: dict) -> str:
@@ -30,9 +30,8 @@ def readable(detail, lang: str, categories: dict) -> str:
             out = {}
             for k, v in value.items():
                 if k.endswith("_cents") and isinstance(v, int | float) and not isinstance(v, bool):
-                    out[k[: -len("_cents")] + "_yuan"] = round(v / 100, 2)
-                else:
-                    out[k] = show(v)
+                    k, v = k[: -len("_cents")] + "_yuan", round(v / 100, 2)
+                out[table["audit_key"].get(k, k)] = show(v)
             return out
         if isinstance(value, list):
             return [show(v) for v in value]
@@ -50,7 +49,7 @@ def readable(detail, lang: str, categories: dict) -> str:
 def audit_page(request: Request, session: SessionDep, user: Admin, actor: Annotated[str | None, Query(max_length=12)] = None,
                action: Annotated[str | None, Query(max_length=60)] = None):
     """The latest staff actions, newest first."""
-    stmt = select(AuditLog).order_by(AuditLog.created_at.desc(), AuditLog.id.desc()).limit(300)
+    stmt = select(AuditLog).order_by(col(AuditLog.created_at).desc(), col(AuditLog.id).desc()).limit(300)
     if actor and actor.isdigit() and len(actor) < 10:
         stmt = stmt.where(AuditLog.actor_id == int(actor))
     if action:

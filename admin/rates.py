@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from sqlalchemy import and_, case, func, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from admin.demand import _month_label, add_months, month_key, month_start
 from core.i18n import N_, translator
-from core.models import Rating, ServiceProject, StaffUser, Status
+from core.models import Place, Rating, ServiceProject, StaffUser, Status
 from core.models import Request as Req
 from core.permissions import requests_visible
 from core.taxonomy import category_names
@@ -56,22 +56,22 @@ def _flag(condition):
 
 def _due(rate: str, now: dt.datetime):
     if rate == "response":
-        return or_(Req.responded_at.is_not(None), Req.respond_by <= now)
-    return or_(Req.status.in_(CLOSED), Req.resolve_by <= now)
+        return or_(col(Req.responded_at).is_not(None), col(Req.respond_by) <= now)
+    return or_(col(Req.status).in_(CLOSED), col(Req.resolve_by) <= now)
 
 
 def _met(rate: str):
     if rate == "response":
-        return and_(Req.responded_at.is_not(None), Req.responded_at <= Req.respond_by)
-    return and_(Req.status == Status.resolved, Req.resolved_at <= Req.resolve_by)
+        return and_(col(Req.responded_at).is_not(None), col(Req.responded_at) <= col(Req.respond_by))
+    return and_(col(Req.status) == Status.resolved, col(Req.resolved_at) <= col(Req.resolve_by))
 
 
 def drill_condition(rate: str, missed: bool, now: dt.datetime):
     """The requests behind a rate (its denominator), or those that fell short of it."""
     if rate == "satisfaction":
-        rated = select(Rating.request_id).where(Rating.request_id.is_not(None))
-        return Req.id.in_(rated.where(Rating.score < SATISFIED) if missed else rated)
-    base = and_(Req.duplicate_of_id.is_(None), _due(rate, now))
+        rated = select(Rating.request_id).where(col(Rating.request_id).is_not(None))
+        return col(Req.id).in_(rated.where(Rating.score < SATISFIED) if missed else rated)
+    base = and_(col(Req.duplicate_of_id).is_(None), _due(rate, now))
     return and_(base, _flag(_met(rate)) == 0) if missed else base
 
 
@@ -130,14 +130,14 @@ def compute(session: Session, user: StaffUser, by: str = "community", months: in
     rows = session.exec(narrow(
         select(month, group, *[func.sum(_flag(c)) for rate in ("response", "resolution")
                                for c in (_met(rate) & _due(rate, now), _due(rate, now))])
-        .where(Req.duplicate_of_id.is_(None))).group_by(month, group)).all()
+        .where(col(Req.duplicate_of_id).is_(None))).group_by(month, group)).all()
     for m, key, resp_met, resp_due, res_met, res_due in rows:
         m = _month_label(m)
         out.cells[("response", key, m)] = [int(resp_met or 0), int(resp_due or 0)]
         out.cells[("resolution", key, m)] = [int(res_met or 0), int(res_due or 0)]
     rows = session.exec(narrow(
-        select(month, group, func.sum(_flag(Rating.score >= SATISFIED)), func.count(Rating.id))
-        .join(Req, Req.id == Rating.request_id)).group_by(month, group)).all()
+        select(month, group, func.sum(_flag(Rating.score >= SATISFIED)), func.count(col(Rating.id)))
+        .join(Req, col(Req.id) == col(Rating.request_id))).group_by(month, group)).all()
     for m, key, met, due in rows:
         out.cells[("satisfaction", key, _month_label(m))] = [int(met or 0), int(due)]
     keys = {k for (_r, k, _m), (_met_, due) in out.cells.items() if due}
@@ -150,18 +150,16 @@ def _names(session: Session, by: str, keys: set, lang: str) -> dict:
     _ = translator(lang).gettext
     ids = [k for k in keys if k is not None]
     if by == "community":
-        from core.models import Place
-
-        names = {p.id: p.name for p in session.exec(select(Place).where(Place.id.in_(ids or [-1])))}
+        names = {p.id: p.name for p in session.exec(select(Place).where(col(Place.id).in_(ids or [-1])))}
         names[None] = _("no place yet")
     elif by == "worker":
         names = {u.id: u.display_name or u.username
-                 for u in session.exec(select(StaffUser).where(StaffUser.id.in_(ids or [-1])))}
+                 for u in session.exec(select(StaffUser).where(col(StaffUser.id).in_(ids or [-1])))}
         names[None] = _("unassigned")
     elif by == "category":
         cats = category_names(session, lang)
         names = {k: cats.get(k, k) for k in keys}
     else:
-        names = {p.id: p.name for p in session.exec(select(ServiceProject).where(ServiceProject.id.in_(ids or [-1])))}
+        names = {p.id: p.name for p in session.exec(select(ServiceProject).where(col(ServiceProject.id).in_(ids or [-1])))}
         names[None] = _("no service project")
     return names

@@ -87,7 +87,13 @@ def _chat_id(request: Request) -> str:
 async def chat_page(request: Request):
     """The same conversation as in Telegram, in a browser, without JavaScript."""
     chat_id = _chat_id(request)
-    entries, _lang = await asyncio.to_thread(webchat.transcript, _dialog(request).engine, chat_id)
+    engine = _dialog(request).engine
+    # one language choice: the page's switch sets the chat's, and /lang in the chat sets the pages'
+    asked = language(request) if request.query_params.get("lang") else None
+    chosen = await asyncio.to_thread(webchat.language_of, engine, chat_id, asked)
+    if chosen:
+        request.session["lang"] = chosen
+    entries, _lang = await asyncio.to_thread(webchat.transcript, engine, chat_id)
     return render(request, "chat.html", entries=entries, nonce=secrets.token_urlsafe(12),
                   max_length=get_settings().max_text_length)
 

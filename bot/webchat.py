@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot import outbox
 from bot.types import Incoming, Reply
@@ -57,7 +57,7 @@ def transcript(engine: Engine, chat_id: str, max_retries: int = 20) -> tuple[lis
             data = dict(conv.data or {})
             data["log"] = append(data.get("log", []), None, [d.reply for d in deliveries])
             result = session.exec(update(Conversation).where(
-                Conversation.id == conv.id, Conversation.version == conv.version
+                col(Conversation.id) == conv.id, col(Conversation.version) == conv.version
             ).values(data=data, version=conv.version + 1, updated_at=utcnow()))
             if result.rowcount != 1:  # a turn wrote the conversation meanwhile
                 session.rollback()
@@ -65,8 +65,24 @@ def transcript(engine: Engine, chat_id: str, max_retries: int = 20) -> tuple[lis
                     outbox.mark(session, d.row_id, ok=False)
                 continue
             for d in deliveries:
-                session.exec(update(Outbox).where(Outbox.id == d.row_id).values(
+                session.exec(update(Outbox).where(col(Outbox.id) == d.row_id).values(
                     status=OutboxStatus.sent, sent_at=utcnow()))
             session.commit()
             return data["log"], lang
     return [], "zh"
+
+
+def language_of(engine: Engine, chat_id: str, switch_to: str | None = None) -> str | None:
+    """The chat's resident's language (None before the first message); `switch_to` sets it first, so
+    that the page's language switch and the chat's /lang are one choice."""
+    with Session(engine) as session:
+        conv = session.exec(select(Conversation).where(Conversation.channel == CHANNEL,
+                                                       Conversation.chat_id == chat_id)).first()
+        resident = session.get(Resident, conv.resident_id) if conv and conv.resident_id else None
+        if resident is None:
+            return None
+        if switch_to and resident.language != switch_to:
+            resident.language = switch_to
+            session.add(resident)
+            session.commit()
+        return resident.language

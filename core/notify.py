@@ -27,6 +27,7 @@ from core.models import (
     Outbox,
     Place,
     Request,
+    Resident,
     ResidentIdentity,
     Role,
     ServiceProject,
@@ -88,6 +89,12 @@ def to_resident(session: Session, request: Request, text: str, purpose: str, pay
     return rows
 
 
+def language_of(session: Session, request: Request) -> str:
+    """The resident's language now (a /lang in the chat changes it), else the request's."""
+    resident = session.get(Resident, request.resident_id) if request.resident_id else None
+    return resident.language if resident is not None and resident.language else request.language
+
+
 def followers(session: Session, request: Request) -> list[Request]:
     """The request and the tickets marked as its duplicates: everyone who waits for its outcome."""
     return [request, *session.exec(select(Request).where(Request.duplicate_of_id == request.id)
@@ -115,7 +122,7 @@ def status_changed(session: Session, request: Request, staff_id: int | None = No
     their channel, or as a follow-up call for a resident who left only a phone number."""
     told = Told()
     for r in followers(session, request):
-        lang = r.language
+        lang = language_of(session, r)
         _ = gettext(lang)
         told.messages += to_resident(session, r, _("Your request {ticket} is now: {status}.").format(
             ticket=r.ticket, status=label(lang, "status", request.status)), purpose="status")
@@ -133,7 +140,7 @@ def reply(session: Session, request: Request, message: str, staff_id: int | None
     """A worker's reply, delivered through each resident's channel, or as a call to make."""
     told = Told()
     for r in followers(session, request):
-        _ = gettext(r.language)
+        _ = gettext(language_of(session, r))
         text = _("Reply from your community worker ({ticket}): {message}").format(ticket=r.ticket, message=message)
         rows = to_resident(session, r, text, purpose="reply")
         told.messages += rows
@@ -147,7 +154,7 @@ def assigned(session: Session, request: Request, *, worker: bool = False, commun
     """Tell the residents who handles their request now and what happens next (派单)."""
     told = Told()
     for r in followers(session, request):
-        _ = gettext(r.language)
+        _ = gettext(language_of(session, r))
         if community is not None:
             text = _("Your request {ticket} has been passed to {community}, which will handle it from now on.").format(
                 ticket=r.ticket, community=community.name)
@@ -169,7 +176,7 @@ def assigned(session: Session, request: Request, *, worker: bool = False, commun
 
 def duplicate(session: Session, request: Request) -> Told:
     """Tell the resident of a ticket marked as a duplicate that they will hear of the other's progress."""
-    _ = gettext(request.language)
+    _ = gettext(language_of(session, request))
     text = _("Your request {ticket} is about the same issue as an earlier report; the two are handled "
              "together and you will hear of the progress here.").format(ticket=request.ticket)
     return Told(messages=to_resident(session, request, text, purpose="duplicate"))

@@ -50,8 +50,10 @@ def classify(inc: Incoming) -> tuple[list[object], object]:
     if words is not None and words.startswith("/"):
         command, _, arg = words.partition(" ")
         return [f"/{command[1:].split('@', 1)[0].lower()}", Kind.COMMAND], arg.strip()
+    if words is not None and commands.asks_for_help(words):
+        return ["/help", Kind.COMMAND], ""
     if words is not None:
-        return [Kind.MY_REQUESTS if words.lower() in commands.MY_REQUESTS else Kind.TEXT], words
+        return [Kind.MY_REQUESTS if commands.asks_for_status(words) else Kind.TEXT], words
     if inc.photo or inc.location:
         return [Kind.ATTACHMENT], None
     return [Kind.UNREADABLE], None

@@ -6,7 +6,9 @@ have no state of their own; /privacy and /delete live in privacy.py, /survey in 
 
 from __future__ import annotations
 
-from sqlmodel import select
+import re
+
+from sqlmodel import col, select
 
 from bot.turn import ANY, IDLE, Kind, Transitions, Turn
 from core.labels import label
@@ -16,6 +18,29 @@ from core.taxonomy import category_names
 STATUS_LIMIT = 10
 # typed instead of /status; in states that expect an answer (a phone number, a comment) they are that answer
 MY_REQUESTS = {"我的需求", "我的诉求", "查进度", "进度", "my requests", "status"}
+# how residents ask for their progress in a message of its own: 查询进度, 我的诉求怎么样了, 办理进度查询 ...
+STATUS_WORDS = re.compile(r"(帮我|请)?(查询?|查看|看看|问问)?(一下)?(我的)?(需求|诉求|工单|反映|请求|问题)?的?"
+                          r"(办理|处理)?(进度|进展|状态)(查询)?(怎么样了?|如何了?)?"
+                          r"|(我的)(需求|诉求|工单|反映|请求|问题)(怎么样了?|办得怎么样了?)?"
+                          r"|(check )?(my )?(request|requests|ticket|tickets)( status)?|(check )?(status|progress)")
+# typed instead of /help
+HELP_WORDS = {"帮助", "菜单", "命令", "怎么用", "help", "menu", "?", "？"}
+_TRAILING = " \t。.！!？?~～"
+
+
+def _plain(words: str) -> str:
+    text = words.strip().lower()
+    return text.rstrip(_TRAILING) if text not in HELP_WORDS else text
+
+
+def asks_for_status(words: str) -> bool:
+    """A message that only asks where the resident's requests stand (not a new need that mentions it)."""
+    text = _plain(words)
+    return text in MY_REQUESTS or (len(text) <= 24 and STATUS_WORDS.fullmatch(text) is not None)
+
+
+def asks_for_help(words: str) -> bool:
+    return _plain(words) in HELP_WORDS
 
 
 def start(turn: Turn, _arg: str) -> None:
@@ -40,7 +65,7 @@ def status(turn: Turn, _arg: object) -> None:
     """/status or "我的需求": the resident's own last requests with their state (the flow under way goes on)."""
     rows = turn.session.exec(
         select(Request).where(Request.resident_id == turn.resident.id)
-        .order_by(Request.created_at.desc(), Request.id.desc()).limit(STATUS_LIMIT)
+        .order_by(col(Request.created_at).desc(), col(Request.id).desc()).limit(STATUS_LIMIT)
     ).all()
     if not rows:
         turn.say(turn.tr("bot_status_none"))

@@ -43,6 +43,7 @@ from core.models import (
 )
 from core.taxonomy import category_names
 from core.text import IntakeError, clean_text
+from intake.safety import life_safety
 from intake.service import IntakeIn, submit
 from nlp.urgency import danger_phrase
 
@@ -304,7 +305,7 @@ def _submit(turn: Turn) -> None:
     turn.reset()
     _deliver_ack(turn, request)
     turn.say(turn.tr("bot_ticket", ticket=request.ticket))
-    if request.urgent:
+    if life_safety(request):  # only a danger to life is promised the on-duty worker's alert
         turn.say(turn.tr("bot_urgent", numbers=notify.EMERGENCY_NUMBERS))
         turn.out.deliver_now = True
 

@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from admin import actions, plan
 from admin.demand import demand, demand_live
-from core.feedback import record_rating
+from core.residents import record_rating
 from core.models import (
     AuditLog,
     EventType,
