@@ -32,7 +32,7 @@ import re
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 from nlp.concepts import fold, lexicon
@@ -165,7 +165,8 @@ class PlaceTable:
         community = given.community if given else None
         found = self.find(folded)
         spans = [(a, b) for a, b, _ in found]
-        compounds, communities = [], []
+        compounds: list[PlaceInfo] = []
+        communities: list[PlaceInfo] = []
         for _, _, keys in found:
             for k in keys:
                 p = self.places[k]
@@ -247,10 +248,10 @@ def signature(text: str, place: object = None, category: str | None = None, plac
     for a, b in reversed(spans):  # place names are the scope, not the issue
         folded = folded[:a] + " " + folded[b:]
     marks = marks_of(folded)
-    spans = lex.spans(folded)
-    found = list(dict.fromkeys(c for c, _, _ in spans))
+    concept_spans = lex.spans(folded)
+    found = list(dict.fromkeys(c for c, _, _ in concept_spans))
     vec: Vector = {CONCEPT + c: W_CONCEPT[lex.kind[c]] for c in found}
-    for _, a, b in reversed(spans):  # the concept stands for its spelling: no sub-words of it again
+    for _, a, b in reversed(concept_spans):  # the concept stands for its spelling: no sub-words of it again
         folded = folded[:a] + " " + folded[b:]
     words = _words(folded, lex, idf)
     if words:
@@ -390,7 +391,7 @@ def cluster_signatures(sigs: Sequence[Signature], threshold: float | None = None
     return _renumber(labels)
 
 
-def _reassign(sigs: Sequence[Signature], labels: list[int], threshold: float) -> list[int]:
+def _reassign(sigs: Sequence[Signature], labels: list[int], threshold: float | None) -> list[int]:
     """Move each request to its most similar settled cluster (itself left out); one no longer similar
     to the rest of its own cluster leaves it (k-means style step, which also splits drifting clusters)."""
     index = MemoryIndex(threshold)
@@ -443,15 +444,13 @@ def cluster_texts(texts: Sequence[str], places: Sequence[object] | None = None, 
 def _statements(dialect: str) -> dict:
     """The statements of assignment on intake, built once (building a statement costs more than running it)."""
     from sqlalchemy import bindparam, insert, select, update
+    from sqlalchemy.dialects import postgresql, sqlite
 
+    from core.db import table_of
     from core.models import Cluster, ClusterTerm, Request, RequestEvent
 
-    ct, cl, ev, rq = ClusterTerm.__table__, Cluster.__table__, RequestEvent.__table__, Request.__table__
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
-    add = upsert(ct)
+    ct, cl, ev, rq = table_of(ClusterTerm), table_of(Cluster), table_of(RequestEvent), table_of(Request)
+    add = postgresql.insert(ct) if dialect == "postgresql" else sqlite.insert(ct)
     return {
         "candidates": select(ct.c.cluster_id, ct.c.term, ct.c.weight, cl.c.size)
         .join(cl, cl.c.id == ct.c.cluster_id)
@@ -480,6 +479,12 @@ def request_signature(request, table: PlaceTable) -> Signature:
     return sig
 
 
+def stored_place(place: object) -> int | None:
+    """A stored request's scope or community: a place id (names are scopes only in memory)."""
+    assert place is None or isinstance(place, int), f"not a place id: {place!r}"
+    return place
+
+
 def _upsert(conn, cluster_id: int, scope: int, terms: Vector) -> None:
     """Add a member's terms to a cluster's sums: one statement whatever the number of terms."""
     if terms:
@@ -490,10 +495,11 @@ def _upsert(conn, cluster_id: int, scope: int, terms: Vector) -> None:
 
 def _store_terms(session, cluster_id: int, scope: int, sums: Vector) -> None:
     from sqlalchemy import delete, insert
+    from sqlmodel import col
 
     from core.models import ClusterTerm
 
-    session.execute(delete(ClusterTerm).where(ClusterTerm.cluster_id == cluster_id))
+    session.execute(delete(ClusterTerm).where(col(ClusterTerm.cluster_id) == cluster_id))
     if sums:
         session.execute(insert(ClusterTerm), [{"cluster_id": cluster_id, "scope_id": scope, "term": t[:40],
                                                "weight": w} for t, w in sums.items()])
@@ -528,7 +534,7 @@ def best_cluster(session, sig: Signature, threshold: float | None = None) -> tup
         sim = score(sig, sizes[cid], sums[cid])
         if sim is not None and sim >= threshold and (best is None or sim > best_sim):
             best, best_sim = cid, sim
-    return best, best_sim, sizes.get(best, 0)
+    return best, best_sim, sizes[best] if best is not None else 0
 
 
 def keywords_from(sums: dict[str, float], size: int, top: int = 6) -> list[str]:
@@ -584,15 +590,18 @@ def assign(session, request, threshold: float | None = None, actor_id: int | Non
     q = _statements(conn.dialect.name)
     now = utcnow()
     terms = index_terms(sig)
+    scope = stored_place(sig.scope)
     if cid is None:
         cid = conn.execute(q["new_cluster"], {
             "title": title_of(request.text), "keywords": keywords_from(terms, 1),
-            "category_code": request.category_code, "place_id": sig.community, "size": 1, "is_open": True,
+            "category_code": request.category_code, "place_id": stored_place(sig.community), "size": 1,
+            "is_open": True,
             "merged_into_id": None, "created_at": now, "updated_at": now}).scalar_one()
-        if sig.scope is not None:
-            _upsert(conn, cid, sig.scope, terms)
+        if scope is not None:
+            _upsert(conn, cid, scope, terms)
     else:
-        _upsert(conn, cid, sig.scope, terms)
+        assert scope is not None, "best_cluster finds clusters only within a scope"
+        _upsert(conn, cid, scope, terms)
         if size < KEYWORDS_SETTLED or (size + 1) % KEYWORDS_SETTLED == 0:
             conn.execute(q["grow_keywords"], {"cid": cid, "now": now, "kw": _keywords(conn, cid, size + 1)})
         else:
@@ -609,22 +618,22 @@ def assign(session, request, threshold: float | None = None, actor_id: int | Non
 
 def _pinned_request_ids(session) -> set[int]:
     """Requests a worker placed by hand (merge, split): batch re-clustering leaves them where they are."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from core.models import EventType, RequestEvent
 
     return set(session.exec(select(RequestEvent.request_id).where(
-        RequestEvent.type == EventType.cluster_linked, RequestEvent.actor_id.is_not(None))))
+        RequestEvent.type == EventType.cluster_linked, col(RequestEvent.actor_id).is_not(None))))
 
 
 def refresh(session, cluster) -> None:
     """Recompute a cluster's size, sums, keywords and title from its members."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from core.models import OPEN_STATUSES, Request, utcnow
 
     members = session.exec(select(Request).where(Request.cluster_id == cluster.id)
-                           .order_by(Request.created_at, Request.id)).all()
+                           .order_by(col(Request.created_at), col(Request.id))).all()
     cluster.size = len(members)
     table = PlaceTable.from_session(session)
     sigs = [request_signature(r, table) for r in members]
@@ -632,7 +641,7 @@ def refresh(session, cluster) -> None:
     for s in sigs:
         for t, w in index_terms(s).items():
             sums[t] += w
-    scopes = Counter(s.scope for s in sigs if s.scope is not None)
+    scopes = Counter(scope for s in sigs if (scope := stored_place(s.scope)) is not None)
     live = any(r.status in OPEN_STATUSES for r in members) and cluster.merged_into_id is None
     _store_terms(session, cluster.id, scopes.most_common(1)[0][0] if scopes else 0,
                  dict(sums) if live and scopes else {})
@@ -651,13 +660,14 @@ def refresh(session, cluster) -> None:
 
 def recluster(session, threshold: float | None = None) -> dict:
     """Re-cluster all open requests in batch; workers' hand placements stay. Returns counts."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
+    from core.db import row_id
     from core.models import OPEN_STATUSES, Cluster, EventType, Request, RequestEvent
 
     pinned = _pinned_request_ids(session)
-    rows = session.exec(select(Request).where(Request.status.in_(OPEN_STATUSES))
-                        .order_by(Request.created_at, Request.id)).all()
+    rows = session.exec(select(Request).where(col(Request.status).in_(OPEN_STATUSES))
+                        .order_by(col(Request.created_at), col(Request.id))).all()
     movable = [r for r in rows if r.id not in pinned]
     table = PlaceTable.from_session(session)
     sigs = [request_signature(r, table) for r in movable]
@@ -679,10 +689,10 @@ def recluster(session, threshold: float | None = None) -> dict:
         if cid is None:
             first = members[0]
             cluster = Cluster(title=title_of(first.text), category_code=first.category_code,
-                              place_id=community[first.id])
+                              place_id=stored_place(community[first.id]))
             session.add(cluster)
             session.flush()
-            cid = cluster.id
+            cid = row_id(cluster)
         used.add(cid)
         touched.add(cid)
         for r in members:
@@ -726,12 +736,12 @@ def merge(session, source, target, actor_id: int | None) -> int:
 
 def split(session, source, request_ids: Iterable[int], actor_id: int | None):
     """Move the chosen requests of `source` into a new cluster; returns it."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from core.models import Cluster, EventType, Request, RequestEvent
 
     ids = set(request_ids)
-    members = session.exec(select(Request).where(Request.cluster_id == source.id, Request.id.in_(ids))).all()
+    members = session.exec(select(Request).where(Request.cluster_id == source.id, col(Request.id).in_(ids))).all()
     if not members:
         raise ValueError("choose at least one request of this cluster")
     if len(members) == source.size:

@@ -37,6 +37,7 @@ class Spelling:
         if self.literal is not None:
             end = i + len(self.literal) if text.startswith(self.literal, i) else -1
         else:
+            assert self.regex is not None, "a spelling is a literal or a pattern"
             m = self.regex.match(text, i)
             end = m.end() if m and m.end() > i else -1
         if end > 0 and self.ascii and ((i > 0 and _ASCII_WORD.match(text[i - 1]))

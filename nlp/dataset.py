@@ -33,15 +33,15 @@ def read_jsonl(path: Path) -> list[Example]:
 
 def corrections(session) -> list[Example]:
     """Requests whose category or urgent flag a worker corrected (core.training): their labels are training data."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from core.models import Request
     from core.training import corrected_requests
 
     stmt = (
         select(Request)
-        .where(Request.id.in_(corrected_requests()))
-        .where(Request.category_code.is_not(None))
+        .where(col(Request.id).in_(corrected_requests()))
+        .where(col(Request.category_code).is_not(None))
     )
     return [
         Example(r.text, r.category_code, r.kind or "need", r.urgent, source="correction")

@@ -55,8 +55,8 @@ def rank(session, limit: int = 10, scope: list[int] | None = None, now: dt.datet
          window_days: int = WINDOW_DAYS, min_supporters: int = MIN_SUPPORTERS) -> list[Hot]:
     """The hottest open clusters of at least `min_supporters` residents; `scope` limits them to
     these communities (None: all)."""
-    from sqlalchemy import case, func
-    from sqlmodel import select
+    from sqlalchemy import case, func, select  # SQLModel's select is typed for at most 4 columns
+    from sqlmodel import col
 
     from core.models import OPEN_STATUSES, Cluster, Request, utcnow
     from core.permissions import scope_ids
@@ -65,19 +65,20 @@ def rank(session, limit: int = 10, scope: list[int] | None = None, now: dt.datet
     since = now - dt.timedelta(days=window_days)
     week = now - dt.timedelta(days=GROWTH_DAYS)
     fortnight = now - dt.timedelta(days=2 * GROWTH_DAYS)
-    resident = func.coalesce(Request.resident_id, -Request.id)
+    created = col(Request.created_at)
+    resident = func.coalesce(col(Request.resident_id), -col(Request.id))
     stmt = (
-        select(Request.cluster_id, func.count(func.distinct(resident)), func.count(), func.max(Request.created_at),
-               func.sum(case((Request.created_at >= week, 1), else_=0)),
-               func.sum(case(((Request.created_at >= fortnight) & (Request.created_at < week), 1), else_=0)),
-               func.sum(case((Request.urgent & Request.status.in_(OPEN_STATUSES), 1), else_=0)))
-        .join(Cluster, Cluster.id == Request.cluster_id)
-        .where(Request.created_at >= since, Cluster.is_open, Cluster.merged_into_id.is_(None))
-        .group_by(Request.cluster_id)
+        select(col(Request.cluster_id), func.count(func.distinct(resident)), func.count(), func.max(created),
+               func.sum(case((created >= week, 1), else_=0)),
+               func.sum(case(((created >= fortnight) & (created < week), 1), else_=0)),
+               func.sum(case((col(Request.urgent) & col(Request.status).in_(OPEN_STATUSES), 1), else_=0)))
+        .join(Cluster, col(Cluster.id) == col(Request.cluster_id))
+        .where(created >= since, col(Cluster.is_open), col(Cluster.merged_into_id).is_(None))
+        .group_by(col(Request.cluster_id))
         .having(func.count(func.distinct(resident)) >= min_supporters)
     )
     if scope is not None:
-        stmt = stmt.where(Request.community_id.in_(scope_ids(scope)))
+        stmt = stmt.where(col(Request.community_id).in_(scope_ids(scope)))
     hot = []
     for cid, supporters, n, last, recent, previous, urgent in session.exec(stmt):
         last = last if last.tzinfo else last.replace(tzinfo=dt.UTC)

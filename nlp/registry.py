@@ -83,4 +83,4 @@ def get_classifier(session: Session) -> Classifier | None:
 
 
 def retired_categories(session: Session) -> frozenset[str]:
-    return frozenset(session.exec(select(Category.code).where(Category.active.is_(False))))
+    return frozenset(session.exec(select(Category.code).where(col(Category.active).is_(False))))

@@ -35,7 +35,7 @@ DICT_LINE_RE = re.compile(r"^(\S+)( \d+)?( [a-z]+)?$")
 
 
 def load_jsonl(path: Path, errors: list[str]) -> list[dict]:
-    rows = []
+    rows: list[dict] = []
     if not path.exists():
         errors.append(f"{path.name}: missing")
         return rows
