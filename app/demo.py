@@ -14,7 +14,7 @@ from collections.abc import Callable
 from sqlmodel import Session, select
 
 from core import deadlines
-from core.db import get_engine
+from core.db import get_engine, row_id
 from core.migrate import upgrade
 from core.models import (
     Channel,
@@ -114,7 +114,7 @@ def seed_demo(n_requests: int = 3000, seed: int = 7, echo: Callable[[str], None]
         orgs = {o.name: o for o in session.exec(select(Organization)).all()}
         street = session.exec(select(Place).where(Place.code == STREET[1])).one()
         today = utcnow().date()
-        rnd = PurchaseRound(name=f"{today.year}年度为民服务专项经费项目", place_id=street.id,
+        rnd = PurchaseRound(name=f"{today.year}年度为民服务专项经费项目", place_id=row_id(street),
                             budget_cents=800_000_00, stage=RoundStage.implementation,
                             application_start=today - dt.timedelta(days=200),
                             review_start=today - dt.timedelta(days=170),
@@ -123,14 +123,14 @@ def seed_demo(n_requests: int = 3000, seed: int = 7, echo: Callable[[str], None]
                             end_date=today + dt.timedelta(days=60))
         session.add(rnd)
         session.flush()
-        projects = {}
+        projects: dict[str, list[ServiceProject]] = {}
         for org_name, name, category, budget, targets in PROJECTS:
-            org = orgs.get(org_name) or Organization(name=org_name)
-            session.add(org)
+            organization = orgs.get(org_name) or Organization(name=org_name)
+            session.add(organization)
             session.flush()
-            orgs[org_name] = org
+            orgs[org_name] = organization
             projects.setdefault(category, []).append(ServiceProject(
-                name=name, organization_id=org.id, round_id=rnd.id, category_code=category,
+                name=name, organization_id=row_id(organization), round_id=rnd.id, category_code=category,
                 budget_cents=budget, period_start=rnd.implementation_start, period_end=rnd.end_date,
                 stage=RoundStage.implementation, targets=targets))
             session.add(projects[category][-1])
@@ -176,10 +176,10 @@ def _assess_and_plan(session: Session, street: Place, today: dt.date) -> None:
     admin = session.exec(select(StaffUser).where(StaffUser.username == "admin")).one()
     for project in session.exec(select(ServiceProject)).all():
         achieved = {name: round(goal * random.uniform(0.6, 1.05)) for name, goal in project.targets.items()}
-        session.add(ProjectAssessment(project_id=project.id, assessor_id=admin.id, score=random.choice([3, 4, 4, 5]),
+        session.add(ProjectAssessment(project_id=row_id(project), assessor_id=admin.id, score=random.choice([3, 4, 4, 5]),
                                       achieved=achieved, note="年中检查"))
     year = today.year + 1
-    nxt = PurchaseRound(name=f"{year}年度为民服务专项经费项目", place_id=street.id, budget_cents=850_000_00,
+    nxt = PurchaseRound(name=f"{year}年度为民服务专项经费项目", place_id=row_id(street), budget_cents=850_000_00,
                         stage=RoundStage.application, application_start=dt.date(year, 1, 5),
                         review_start=dt.date(year, 2, 1), implementation_start=dt.date(year, 3, 1),
                         evaluation_start=dt.date(year, 10, 8), end_date=dt.date(year, 12, 31))
@@ -188,7 +188,7 @@ def _assess_and_plan(session: Session, street: Place, today: dt.date) -> None:
     candidates = plan.score(plan.gather(session, admin, nxt), plan.DEFAULT_WEIGHTS)
     plan.split_budget(candidates, nxt.budget_cents)
     for c in candidates:
-        session.add(RoundItem(round_id=nxt.id, category_code=c.category_code, place_id=street.id,
+        session.add(RoundItem(round_id=row_id(nxt), category_code=c.category_code, place_id=street.id,
                               score=round(c.score, 4), evidence=c.evidence(plan.DEFAULT_WEIGHTS, 12, 6),
                               proposed_cents=c.proposed_cents))
     session.commit()
@@ -217,7 +217,7 @@ def _age(session: Session, req: Request, now: dt.datetime, projects: dict, luck:
         when = when + dt.timedelta(days=random.uniform(0.2, 4))
         if when > now:
             break
-        session.add(RequestEvent(request_id=req.id, type=EventType.status_changed, from_value=prev,
+        session.add(RequestEvent(request_id=row_id(req), type=EventType.status_changed, from_value=prev,
                                  to_value=status, created_at=when))
         req.status, req.updated_at, prev = status, when, status
         req.responded_at = req.responded_at or when

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -59,7 +60,7 @@ def _lang(scope: Scope) -> str:
 
 
 def error_response(scope: Scope, status: int, code: str | None = None, *, msgid: str | None = None,
-                   text: str | None = None, headers: dict | None = None, extra: dict | None = None) -> Response:
+                   text: str | None = None, headers: Mapping[str, str] | None = None, extra: dict | None = None) -> Response:
     """The answer for an error at `scope`'s path, in the right form and language. `msgid` is a
     catalogue message (translated here); `text`, a route's own message for the API, already translated."""
     default_code, default_msgid = STATUS.get(status, STATUS[500 if status >= 500 else 400])
@@ -145,7 +146,7 @@ def install(app: FastAPI) -> None:
         return error_response(request.scope, 500)
 
     app.add_middleware(InputGuard)
-    app.openapi = openapi_of(app)
+    app.openapi = openapi_of(app)  # type: ignore[method-assign]  # how FastAPI documents a custom schema
 
 
 class _Refused(Exception):

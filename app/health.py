@@ -18,7 +18,7 @@ def healthz(session: SessionDep, response: Response):
     """Database reachable and migrated, and which model is active."""
     out: dict = {"status": "ok"}
     try:
-        session.exec(sql_text("SELECT 1"))
+        session.connection().execute(sql_text("SELECT 1"))
         out["database"] = {"ok": True, "backend": get_engine().dialect.name,
                            "migrations_current": is_up_to_date(get_engine())}
     except Exception as exc:  # report, do not crash: this is what load balancers poll

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core.deps import SessionDep
 from core.i18n import gettext
@@ -25,11 +25,11 @@ router = APIRouter(tags=["public"])
 
 
 def compounds_by_community(session: Session) -> list[tuple[Place, list[Place]]]:
-    communities = session.exec(select(Place).where(Place.kind == PlaceKind.community).order_by(Place.name)).all()
+    communities = session.exec(select(Place).where(Place.kind == PlaceKind.community).order_by(col(Place.name))).all()
     children = session.exec(
-        select(Place).where(Place.kind.in_([PlaceKind.compound, PlaceKind.grid])).order_by(Place.name)
+        select(Place).where(col(Place.kind).in_([PlaceKind.compound, PlaceKind.grid])).order_by(col(Place.name))
     ).all()
-    by_parent: dict[int, list[Place]] = {}
+    by_parent: dict[int | None, list[Place]] = {}
     for p in children:
         by_parent.setdefault(p.parent_id, []).append(p)
     return [(c, by_parent.get(c.id, [])) for c in communities]

@@ -16,10 +16,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core.deps import SessionDep, client_ip
-from core.feedback import RatingError, record_rating
+from core.residents import RatingError, record_rating
 from core.i18n import gettext
 from core.models import Channel, EventType, Rating, RequestEvent, Status
 from core.models import Request as Req
@@ -93,16 +93,16 @@ def _load(session: Session, request: Request, ticket: str, key: str) -> Req:
 def _replies(session: Session, req: Req) -> list[RequestEvent]:
     """Replies meant for this resident: to this ticket, and to the ticket it follows."""
     ids = [req.id] + ([req.duplicate_of_id] if req.duplicate_of_id else [])
-    return list(session.exec(select(RequestEvent).where(RequestEvent.request_id.in_(ids),
+    return list(session.exec(select(RequestEvent).where(col(RequestEvent.request_id).in_(ids),
                                                         RequestEvent.type == EventType.reply)
-                             .order_by(RequestEvent.created_at, RequestEvent.id)))
+                             .order_by(col(RequestEvent.created_at), col(RequestEvent.id))))
 
 
 def _page(request: Request, session: Session, req: Req, status_code: int = 200, error: str | None = None):
     history = session.exec(select(RequestEvent).where(RequestEvent.request_id == req.id,
                                                       RequestEvent.type == EventType.status_changed)
-                           .order_by(RequestEvent.created_at, RequestEvent.id)).all()
-    rating = session.exec(select(Rating).where(Rating.request_id == req.id).order_by(Rating.id.desc())).first()
+                           .order_by(col(RequestEvent.created_at), col(RequestEvent.id))).all()
+    rating = session.exec(select(Rating).where(Rating.request_id == req.id).order_by(col(Rating.id).desc())).first()
     return render(request, "ticket_status.html", status_code=status_code, req=req, history=history,
                   replies=_replies(session, req), rating=rating, error=error,
                   can_rate=req.status == Status.resolved and rating is None, link=private_link(req.ticket),
