@@ -19,12 +19,12 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import Session, col, select
 
 from core.deps import SessionDep, client_ip
-from core.residents import RatingError, record_rating
 from core.i18n import gettext
 from core.models import Channel, EventType, Rating, RequestEvent, Status
 from core.models import Request as Req
 from core.notify import phone_number
 from core.ratelimit import RateLimited, hit
+from core.residents import RatingError, record_rating
 from core.security import csrf_protect
 from core.settings import get_settings
 from core.templating import language, render
