@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from core.accounts import create_user
-from intake.service import IntakeIn, submit
 from core.models import Channel, Resident, ResidentIdentity, Role
+from intake.service import IntakeIn, submit
 
 PASSWORDS = {"admin": "admin-pass-1", "wa": "worker-pass-1", "wb": "worker-pass-2", "org1": "org-pass-1",
              "org2": "org-pass-2"}

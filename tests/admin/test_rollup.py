@@ -10,10 +10,10 @@ from sqlmodel import select
 
 from admin import actions, plan
 from admin.demand import demand, demand_live, refresh
-from core.feedback import record_rating
-from intake.service import IntakeIn, submit
 from core.models import DemandDay, DemandDirty, PurchaseRound, Status
 from core.models import Request as Req
+from core.residents import record_rating
+from intake.service import IntakeIn, submit
 from tests.admin.conftest import make_request
 
 NOW = dt.datetime.now(dt.UTC)

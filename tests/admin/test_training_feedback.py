@@ -8,8 +8,8 @@ import pytest
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from intake.service import IntakeIn, submit
 from core.models import EventType, ModelVersion, RequestEvent
+from intake.service import IntakeIn, submit
 from nlp import dataset
 from nlp.registry import get_classifier
 from tests.admin.conftest import as_user

@@ -10,7 +10,6 @@ from sqlmodel import select
 
 from admin import actions, plan
 from admin.demand import demand, demand_live
-from core.residents import record_rating
 from core.models import (
     AuditLog,
     EventType,
@@ -24,6 +23,7 @@ from core.models import (
     Status,
 )
 from core.models import Request as Req
+from core.residents import record_rating
 from nlp import dataset
 from tests.admin.conftest import as_user, make_request
 

@@ -1,7 +1,6 @@
 import pytest
 from sqlmodel import select
 
-from intake.service import IntakeError, IntakeIn, submit
 from core.models import (
     EventType,
     Outbox,
@@ -13,6 +12,7 @@ from core.models import (
     StaffCommunity,
     StaffUser,
 )
+from intake.service import IntakeError, IntakeIn, submit
 
 
 def _events(session, request_id):

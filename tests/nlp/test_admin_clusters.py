@@ -6,8 +6,8 @@ import pytest
 from sqlmodel import select
 
 from core.accounts import create_user
-from intake.service import IntakeIn, submit
 from core.models import AuditLog, Cluster, Role
+from intake.service import IntakeIn, submit
 from tests.factories import form_token, login
 
 

@@ -3,8 +3,8 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from intake.service import IntakeIn, submit
 from core.models import Cluster, ClusterTerm, EventType, RequestEvent, Status
+from intake.service import IntakeIn, submit
 from nlp import cluster as C
 
 EVAL = Path(__file__).resolve().parents[2] / "nlp" / "data" / "cluster_eval.jsonl"

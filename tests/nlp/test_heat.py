@@ -1,7 +1,7 @@
 import datetime as dt
 
-from intake.service import IntakeIn, submit
 from core.models import Request, Resident
+from intake.service import IntakeIn, submit
 from nlp.heat import heat_index, rank, rank_rows
 
 

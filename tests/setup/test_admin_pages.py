@@ -10,9 +10,19 @@ import pytest
 from sqlmodel import func, select
 
 from core.accounts import create_user
-from core.models import AuditLog, Category, Job, Organization, Place, Request, Role, ServiceProject, StaffUser
+from core.models import (
+    AuditLog,
+    Category,
+    Job,
+    Organization,
+    Place,
+    Request,
+    Role,
+    ServiceProject,
+    StaffUser,
+)
 from tests.factories import form_token, login
-from tests.setup.conftest import GEOGRAPHY, PLACE_HEADER, write_csv
+from tests.setup.conftest import GEOGRAPHY, PLACE_HEADER
 
 
 @pytest.fixture
