@@ -18,6 +18,7 @@ class Incoming:
     chat_id: str
     user_id: str
     update_key: str | None = None  # unique per delivery from the channel, for de-duplication
+    bot_id: str | None = None  # Telegram: the bot that received it (update and message ids count per bot)
     message_id: int | None = None  # of the message sent, or of the message whose button was pressed
     text: str | None = None
     photo: str | None = None  # Telegram file_id

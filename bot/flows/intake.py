@@ -348,8 +348,8 @@ def _deliver_ack(turn: Turn, request: Request) -> None:
 def _message_key(turn: Turn) -> str:
     """Intake's idempotency key: the message that started the request, so a re-run turn files it once."""
     inc = turn.inc
-    if inc.channel == "telegram" and inc.message_id is not None:
-        return f"tg:{inc.chat_id}:{inc.message_id}"
+    if inc.channel == "telegram" and inc.message_id is not None:  # message ids count per bot and chat
+        return f"tg:{inc.bot_id}:{inc.chat_id}:{inc.message_id}" if inc.bot_id else f"tg:{inc.chat_id}:{inc.message_id}"
     return f"{inc.channel}:{inc.update_key or time.time_ns()}"
 
 

@@ -46,12 +46,13 @@ class AiogramAdapter(TelegramAdapter):
             """Any new message in a private chat: text, photo, location, sticker..."""
             if message.chat.type != "private":
                 return
-            await self.handle(incoming_from_message(message, event_update.update_id, other=message.content_type))
+            await self.handle(incoming_from_message(message, event_update.update_id, other=message.content_type,
+                                                    bot_id=self.bot_id))
 
         @router.callback_query()
         async def on_callback(query: CallbackQuery, event_update: Update) -> None:
             """A pressed inline button."""
-            await self.handle(incoming_from_callback(query, event_update.update_id), callback_id=query.id)
+            await self.handle(incoming_from_callback(query, event_update.update_id, self.bot_id), callback_id=query.id)
 
         return router
 

@@ -22,7 +22,12 @@ log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 
 
-def incoming_from_message(message: Any, update_id: int, other: str | None) -> Incoming:
+def bot_id_of(token: str) -> str:
+    """The bot's id, the part of its token before the colon: update ids are counted per bot."""
+    return token.split(":", 1)[0]
+
+
+def incoming_from_message(message: Any, update_id: int, other: str | None, bot_id: str) -> Incoming:
     """A Telegram message as the engine sees it (aiogram's and PTB's `Message` have these fields).
 
     `other` names content we cannot read (a sticker, a voice message) when there is no text,
@@ -33,7 +38,7 @@ def incoming_from_message(message: Any, update_id: int, other: str | None) -> In
     return Incoming(
         channel=CHANNEL, chat_id=str(message.chat.id),
         user_id=str(message.from_user.id if message.from_user else message.chat.id),
-        update_key=f"tg:{update_id}", message_id=message.message_id,
+        update_key=f"tg:{bot_id}:{update_id}", bot_id=bot_id, message_id=message.message_id,
         text=message.text if message.text is not None else message.caption,
         photo=message.photo[-1].file_id if message.photo else None,
         location=(message.location.latitude, message.location.longitude) if message.location else None,
@@ -41,12 +46,13 @@ def incoming_from_message(message: Any, update_id: int, other: str | None) -> In
     )
 
 
-def incoming_from_callback(query: Any, update_id: int) -> Incoming:
+def incoming_from_callback(query: Any, update_id: int, bot_id: str) -> Incoming:
     """A button press as the engine sees it (aiogram's and PTB's `CallbackQuery` have these fields)."""
     message = query.message  # None (or inaccessible) when the message is too old
     chat_id = message.chat.id if message is not None else query.from_user.id
     return Incoming(channel=CHANNEL, chat_id=str(chat_id), user_id=str(query.from_user.id),
-                    update_key=f"tg:{update_id}", message_id=message.message_id if message is not None else None,
+                    update_key=f"tg:{bot_id}:{update_id}", bot_id=bot_id,
+                    message_id=message.message_id if message is not None else None,
                     callback=query.data or "")
 
 
@@ -59,6 +65,7 @@ class TelegramAdapter:
         self.api_base = (api_base or settings.telegram_api_base_url).rstrip("/")
         if not self.token:
             raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+        self.bot_id = bot_id_of(self.token)
         self.dialog = dialog or Dialog()
         self.handled = 0
         self.latencies: list[float] = []  # seconds per update, for benchmarks

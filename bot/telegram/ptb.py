@@ -36,7 +36,7 @@ def _markup(reply: Reply) -> InlineKeyboardMarkup | None:
 class PTBAdapter(TelegramAdapter):
     framework = "ptb"
 
-    def __init__(self, **kw):
+    def __init__(self, **kw) -> None:
         super().__init__(**kw)
         self.app: Application = (
             ApplicationBuilder().token(self.token)
@@ -51,13 +51,15 @@ class PTBAdapter(TelegramAdapter):
     async def _on_message(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         """Any new private message: text, photo, location, sticker..."""
         message = update.message
+        assert message is not None, "the handler's filter takes message updates only"
         await self.handle(incoming_from_message(message, update.update_id,
-                                                other="sticker" if message.sticker else "other"))
+                                                other="sticker" if message.sticker else "other", bot_id=self.bot_id))
 
     async def _on_callback(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         """A pressed inline button."""
         query = update.callback_query
-        await self.handle(incoming_from_callback(query, update.update_id), callback_id=query.id)
+        assert query is not None, "CallbackQueryHandler passes callback queries only"
+        await self.handle(incoming_from_callback(query, update.update_id, self.bot_id), callback_id=query.id)
 
     async def _ensure_initialized(self) -> None:
         if not self._initialized:
@@ -82,13 +84,15 @@ class PTBAdapter(TelegramAdapter):
     async def run_polling(self, stop: asyncio.Event, poll_timeout: int = 10) -> None:
         # PTB's run_polling owns the event loop and signals; this drives the same parts by hand.
         await self._ensure_initialized()
-        await self.app.updater.start_polling(poll_interval=0.0, timeout=poll_timeout,
-                                             allowed_updates=["message", "callback_query"])
+        updater = self.app.updater
+        assert updater is not None, "the application is built with its updater"
+        await updater.start_polling(poll_interval=0.0, timeout=poll_timeout,
+                                    allowed_updates=["message", "callback_query"])
         await self.app.start()
         try:
             await stop.wait()
         finally:
-            await self.app.updater.stop()
+            await updater.stop()
             await self.app.stop()
 
     async def process_webhook(self, data: dict) -> None:

@@ -73,7 +73,7 @@ def test_intake_with_a_corrected_category_a_compound_and_consent(bot, session, p
     request = _request_of(session, 1001)
     assert request.ticket in texts
     assert request.channel == "telegram"
-    assert request.external_id == f"tg:1001:{first['message']['message_id']}"  # the message, not the button
+    assert request.external_id == f"tg:{bot.fake.token.split(':')[0]}:1001:{first['message']['message_id']}"  # the message
     assert request.category_code == "safety" and request.needs_review
     assert request.place_id == places["compound_A2"].id
     assert request.community_id == places["community_A"].id
@@ -237,7 +237,7 @@ def test_a_retried_update_is_processed_once(bot, session, places, with_model):
     session.expire_all()
     assert len(session.exec(select(Request).where(Request.channel == "telegram")).all()) == 1
     keys = session.exec(select(ProcessedUpdate.update_key)).all()
-    assert keys.count(f"tg:{submitting['update_id']}") == 1
+    assert keys.count(f"tg:{bot.fake.token.split(':')[0]}:{submitting['update_id']}") == 1
 
 
 def test_a_new_process_continues_a_conversation_where_it_was(bot, session, places, with_model):

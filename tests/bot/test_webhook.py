@@ -53,7 +53,7 @@ def test_an_update_with_the_secret_is_answered_once_even_when_retried(webhook_cl
     assert webhook_client.post(url, json=_update(10, "/status"), headers=headers).status_code == 200
     sent = fake.sent_to(2001)
     assert len(sent) == 1 and "还没有提交过需求" in sent[0].text
-    assert session.exec(select(ProcessedUpdate.update_key)).all() == ["tg:10"]
+    assert session.exec(select(ProcessedUpdate.update_key)).all() == [f"tg:{fake.token.split(':')[0]}:10"]
 
 
 def test_a_webhook_is_refused_while_no_secret_is_configured(engine, fake, monkeypatch):
