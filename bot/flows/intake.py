@@ -41,6 +41,7 @@ from core.models import (
     RequestEvent,
     utcnow,
 )
+from core.places import find_place
 from core.taxonomy import category_names
 from core.text import IntakeError, clean_text
 from intake.safety import life_safety
@@ -262,7 +263,8 @@ def _ask_place(turn: Turn, community_id: int | None = None) -> None:
     compounds = _compounds(turn.session)
     skip = [Button(turn.tr("bot_btn_place_skip"), PlaceChoice(None).data)]
     if community_id is None and len(compounds) > PLACE_BUTTONS_MAX:
-        communities = turn.session.exec(select(Place).where(Place.kind == PlaceKind.community)
+        communities = turn.session.exec(select(Place).where(Place.kind == PlaceKind.community,
+                                                            Place.retired_at.is_(None))
                                         .order_by(Place.name)).all()
         buttons = [Button(c.name, CommunityChoice(c.id).data) for c in communities]
         turn.say(turn.tr("bot_ask_place_community"), _rows(buttons) + [skip])
@@ -361,15 +363,14 @@ def _category_buttons(turn: Turn) -> list[list[Button]]:
 
 
 def _place_in(turn: Turn, text: str) -> int | None:
-    """The compound whose name the text mentions, if any."""
-    for place in _compounds(turn.session):
-        if place.name and place.name in text:
-            return place.id
-    return None
+    """The compound the text names (by name, code or alias: core.places.find_place), if any."""
+    place = find_place(turn.session, text, kinds=(PlaceKind.compound, PlaceKind.grid))
+    return place.id if place else None
 
 
 def _compounds(session: Session) -> list[Place]:
-    return list(session.exec(select(Place).where(Place.kind.in_([PlaceKind.compound, PlaceKind.grid]))
+    return list(session.exec(select(Place).where(Place.kind.in_([PlaceKind.compound, PlaceKind.grid]),
+                                                 Place.retired_at.is_(None))
                              .order_by(Place.name)).all())
 
 

@@ -146,3 +146,26 @@ def test_the_cli_lists_refusals_and_ends_with_the_counts(engine, street, needs, 
     assert missing.exit_code == 2 and "no file" in missing.stderr
     wrong = needs("places", "import", str(write_csv(tmp_path / "x.csv", ["a", "b"], [["1", "2"]])))
     assert wrong.exit_code == 2 and "missing column" in wrong.stderr
+
+
+def test_the_web_chat_knows_a_compound_by_its_alias(client, session, with_model, imported):
+    """Web chat and Telegram share the dialog (bot/flows/intake.py), which asks core.places.find_place."""
+    from tests.factories import form_token
+
+    def send(**fields):
+        page = client.get("/chat")
+        fields.setdefault("csrf_token", form_token(page.text))
+        fields.setdefault("nonce", form_token(page.text, "nonce"))
+        return client.post("/chat", data=fields).text
+
+    import re
+
+    page = send(text="xhy 3栋的电梯坏了两天了")
+    for data in ("c:ok", "k:no"):
+        message_id = next(mid for mid, d in reversed(re.findall(
+            r'name="message_id" value="(\d+)">\s*<input type="hidden" name="data" value="([^"]+)"', page)) if d == data)
+        page = send(message_id=message_id, data=data)
+    from core.models import Request
+
+    request = session.exec(select(Request)).one()
+    assert request.place_id == imported["XH-01"].id and request.community_id == imported["XH"].id
