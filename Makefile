@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-dev system-deps lint bench messages clean
+.PHONY: run test install install-dev system-deps lint typecheck bench messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ test: install-dev system-deps
 
 lint: install-dev
 	$(BIN)/ruff check .
+
+## The type checker over the packages pyproject.toml names ([tool.mypy])
+typecheck: install-dev
+	$(BIN)/mypy
 
 ## Extract the interface text (babel.cfg) and merge it into core/locale; then translate what is new
 ## (tests/core/test_i18n.py fails while a message is missing, empty or fuzzy in either catalogue)

@@ -8,11 +8,11 @@ the caller commits once, so an action is all-or-nothing.
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core import deadlines, notify
 from core.audit import audit
-from core.feedback import RatingError, record_rating
+from core.db import row_id
 from core.i18n import N_, gettext
 from core.labels import label
 from core.localtime import format_local, parse_local
@@ -35,6 +35,7 @@ from core.models import (
 )
 from core.models import Request as Req
 from core.permissions import can_read_cluster, can_read_project, can_read_request
+from core.residents import RatingError, record_rating
 from core.text import IntakeError, clean_text
 
 # received → accepted → in progress → resolved / not actionable; a closed request may be reopened.
@@ -86,7 +87,7 @@ MESSAGES = {
 class ActionError(ValueError):
     """An action refused, with a message for the worker in their language."""
 
-    def __init__(self, code: str, **params):
+    def __init__(self, code: str, /, **params):  # positional: a message may have a {code} of its own
         self.code = code
         self.params = params
         super().__init__(self.message("en"))
@@ -110,7 +111,7 @@ def can_read(session: Session, user: StaffUser, req: Req) -> bool:
 
 def _event(session: Session, req: Req, user: StaffUser, type_: EventType, from_value=None, to_value=None,
            message: str = "") -> RequestEvent:
-    ev = RequestEvent(request_id=req.id, type=type_, actor_id=user.id,
+    ev = RequestEvent(request_id=row_id(req), type=type_, actor_id=user.id,
                       from_value=None if from_value is None else str(from_value)[:80],
                       to_value=None if to_value is None else str(to_value)[:80], message=message)
     session.add(ev)
@@ -188,7 +189,7 @@ def assign(session: Session, user: StaffUser, req: Req, assignee_id: int | None,
     req.assignee_id = assignee.id if assignee else None
     _event(session, req, user, EventType.assigned, old, req.assignee_id,
            assignee.display_name or assignee.username if assignee else "")
-    for task in session.exec(select(CallTask).where(CallTask.request_id == req.id, CallTask.done_at.is_(None))):
+    for task in session.exec(select(CallTask).where(CallTask.request_id == req.id, col(CallTask.done_at).is_(None))):
         task.assignee_id = req.assignee_id or task.assignee_id  # the worker in charge makes the calls
         session.add(task)
     audit(session, user, "request.assign", "request", req.id, ip=ip, **{"from": old, "to": req.assignee_id})
@@ -351,7 +352,9 @@ def mark_duplicate(session: Session, user: StaffUser, req: Req, ticket: str, ip:
     for _ in range(10):  # mark against the ticket that is worked, never against another duplicate
         if survivor.duplicate_of_id is None:
             break
-        survivor = session.get(Req, survivor.duplicate_of_id)
+        parent = session.get(Req, survivor.duplicate_of_id)
+        assert parent is not None, "duplicate_of_id is a foreign key"
+        survivor = parent
     if survivor.id == req.id:
         raise ActionError("duplicate_of_itself")
     if req.duplicate_of_id == survivor.id:
@@ -376,6 +379,7 @@ def record_call(session: Session, user: StaffUser, task: CallTask, outcome: str,
     """The result of a call: reached (a follow-up call's answer is the rating) or not reached; after
     CALL_ATTEMPTS unanswered calls the task closes as unreachable."""
     req = session.get(Req, task.request_id)
+    assert req is not None, "a call task's request_id is a foreign key"
     if task.done_at is not None:
         raise ActionError("call_done")
     if outcome not in ("reached", "unreachable"):

@@ -5,6 +5,7 @@ All text is XML-escaped here, so the result can be marked safe in templates.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from xml.sax.saxutils import escape, quoteattr
 
 from markupsafe import Markup
@@ -16,7 +17,7 @@ def _num(v: float) -> str:
     return f"{v:.1f}".rstrip("0").rstrip(".")
 
 
-def bar_chart(items: list[tuple[str, float, str | None]], title: str, width: int = 640, unit: str = "",
+def bar_chart(items: Sequence[tuple[str, float, str | None]], title: str, width: int = 640, unit: str = "",
               max_value: float | None = None, fmt=lambda v: f"{v:g}") -> Markup:
     """Horizontal bars; each item is (label, value, link or None). A linked bar drills down."""
     row, left, right = 22, 130, 60

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core.audit import audit
 from core.deps import SessionDep, client_ip, require
@@ -43,7 +43,7 @@ def clusters_page(request: Request, session: SessionDep, user: Staff):
     from nlp.heat import rank
 
     hot = rank(session, limit=LIST_LIMIT, scope=community_scope(session, user))
-    clusters = {c.id: c for c in session.exec(select(Cluster).where(Cluster.id.in_([h.cluster_id for h in hot])))}
+    clusters = {c.id: c for c in session.exec(select(Cluster).where(col(Cluster.id).in_([h.cluster_id for h in hot])))}
     cats, places = _names(session, language(request))
     return render(request, "admin/clusters.html", user=user, hot=hot, clusters=clusters, cats=cats, places=places)
 
@@ -57,10 +57,10 @@ def cluster_page(request: Request, cluster_id: int, session: SessionDep, user: S
 def _detail(request: Request, session: Session, user: StaffUser, cluster: Cluster, error: str | None = None,
             status_code: int = 200):
     members = session.exec(select(Req).where(Req.cluster_id == cluster.id)
-                           .order_by(Req.created_at.desc(), Req.id.desc()).limit(500)).all()
-    others = session.exec(select(Cluster).where(Cluster.is_open, Cluster.merged_into_id.is_(None),
+                           .order_by(col(Req.created_at).desc(), col(Req.id).desc()).limit(500)).all()
+    others = session.exec(select(Cluster).where(Cluster.is_open, col(Cluster.merged_into_id).is_(None),
                                                 Cluster.id != cluster.id, Cluster.place_id == cluster.place_id)
-                          .order_by(Cluster.updated_at.desc()).limit(200)).all()
+                          .order_by(col(Cluster.updated_at).desc()).limit(200)).all()
     cats, places = _names(session, language(request))
     return render(request, "admin/clusters_detail.html", user=user, cluster=cluster, members=members,
                   others=others, cats=cats, places=places, error=error, status_code=status_code)
@@ -87,7 +87,7 @@ def merge_cluster(request: Request, cluster_id: int, session: SessionDep, user: 
 
 @router.post("/admin/clusters/{cluster_id}/split", dependencies=[Depends(csrf_protect)])
 def split_cluster(request: Request, cluster_id: int, session: SessionDep, user: Staff,
-                  request_ids: Annotated[list[int], Form()] = None):
+                  request_ids: Annotated[list[int] | None, Form()] = None):
     """Move the chosen requests into a new cluster."""
     from nlp.cluster import split
 

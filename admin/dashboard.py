@@ -33,10 +33,9 @@ def _link(**params) -> str:
 def _choice(request: Request) -> tuple[int, int | None, str]:
     """(months, community, rates grouping) from the query string; an empty or unreadable field is the default."""
     q = request.query_params
-    months = q.get("months", "")
-    months = int(months) if months.isdigit() and 2 <= int(months) <= 36 else 12
-    community = q.get("community", "")
-    community = int(community) if community.isdigit() and len(community) < 10 else None
+    months_text, community_text = q.get("months", ""), q.get("community", "")
+    months = int(months_text) if months_text.isdigit() and 2 <= int(months_text) <= 36 else 12
+    community = int(community_text) if community_text.isdigit() and len(community_text) < 10 else None
     by = q.get("rates_by", "")
     return months, community, by if by in rates.GROUPS else "community"
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, col, delete, select
 
 from admin import plan
 from core.audit import audit
+from core.db import row_id
 from core.models import PurchaseRound, RoundItem, StaffUser, utcnow
 
 
@@ -38,10 +39,10 @@ def propose(session: Session, user: StaffUser, rnd: PurchaseRound, fields: Mappi
     candidates = plan.score(plan.gather(session, user, rnd, months=months), weights)
     plan.split_budget(candidates, rnd.budget_cents, top=top)
     kept = {i.category_code: i for i in session.exec(select(RoundItem).where(RoundItem.round_id == rnd.id))}
-    session.exec(delete(RoundItem).where(RoundItem.round_id == rnd.id))
+    session.exec(delete(RoundItem).where(col(RoundItem.round_id) == rnd.id))
     for c in candidates:
         old = kept.get(c.category_code)
-        session.add(RoundItem(round_id=rnd.id, category_code=c.category_code, place_id=rnd.place_id,
+        session.add(RoundItem(round_id=row_id(rnd), category_code=c.category_code, place_id=rnd.place_id,
                               score=round(c.score, 4), evidence=c.evidence(weights, months, top),
                               proposed_cents=c.proposed_cents,
                               decided_cents=old.decided_cents if old else None,

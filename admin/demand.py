@@ -12,27 +12,26 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from sqlalchemy import Float, Numeric, bindparam, case, cast, func, literal_column, text
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, col, delete, select
 
-from core.db import write_lock
+from core.db import row_id, write_lock
 from core.models import (
     OPEN_STATUSES,
     Cluster,
     DemandDay,
     DemandDirty,
-    Place,
     Rating,
     StaffUser,
     UTCDateTime,
 )
 from core.models import Request as Req
-from core.permissions import scope_ids, scoped
+from core.permissions import scoped
 
 OVERDUE_DAYS = 14  # an open request older than this is overdue
 # Literal, not bound: only then can SQLite and PostgreSQL match the partial index ix_request_open_community_category.
 OPEN_SQL = text("request.status IN (" + ", ".join(f"'{s.value}'" for s in OPEN_STATUSES) + ")")
 # A ticket marked as the duplicate of another counts once, as that other (migration 0008_workday).
-NOT_DUPLICATE = Req.duplicate_of_id.is_(None)
+NOT_DUPLICATE = col(Req.duplicate_of_id).is_(None)
 
 
 def month_start(day: dt.date) -> dt.date:
@@ -48,8 +47,8 @@ def month_key(session: Session):
     """The month of created_at as 'YYYY-MM' text (SQLite) or a timestamp (PostgreSQL)."""
     if session.get_bind().dialect.name == "sqlite":
         # ISO text; literal arguments so that SQLite matches the expression index ix_request_month_community_category
-        return func.substr(Req.created_at, literal_column("1"), literal_column("7"))
-    return func.date_trunc("month", func.timezone("UTC", Req.created_at))
+        return func.substr(col(Req.created_at), literal_column("1"), literal_column("7"))
+    return func.date_trunc("month", func.timezone("UTC", col(Req.created_at)))
 
 
 def _month_label(value) -> str:
@@ -116,28 +115,19 @@ class HotCluster:
 
 
 def hot_clusters(session: Session, user: StaffUser, community: int | None = None, limit: int = 10) -> list[HotCluster]:
-    """Open clusters by heat (nlp.heat.rank when the nlp package provides it), else largest and latest first."""
+    """Open clusters by heat (nlp.heat.rank)."""
     from core.permissions import community_scope
+    from nlp.heat import rank
 
     scope = community_scope(session, user)
     if community is not None:
         scope = [community] if scope is None or community in scope else []
-    try:
-        from nlp.heat import rank
-    except ImportError:
-        rank = None
-    if rank is not None:
-        out = []
-        for h in rank(session, limit=limit, scope=scope):
-            c = session.get(Cluster, h.cluster_id)
-            out.append(HotCluster(c.id, h.title or c.title, c.place_id, h.requests, h.last_at, round(h.heat, 1)))
-        return out
-    stmt = (select(Cluster).where(Cluster.is_open, Cluster.merged_into_id.is_(None), Cluster.size > 0)
-            .order_by(Cluster.size.desc(), Cluster.updated_at.desc()).limit(limit))
-    if scope is not None:
-        children = select(Place.id).where(Place.parent_id.in_(scope_ids(scope)))
-        stmt = stmt.where(Cluster.place_id.in_(scope_ids(scope)) | Cluster.place_id.in_(children))
-    return [HotCluster(c.id, c.title, c.place_id, c.size, c.updated_at) for c in session.exec(stmt)]
+    out = []
+    for h in rank(session, limit=limit, scope=scope):
+        c = session.get(Cluster, h.cluster_id)
+        assert c is not None, "rank() reads the clusters it returns"
+        out.append(HotCluster(row_id(c), h.title or c.title, c.place_id, h.requests, h.last_at, round(h.heat, 1)))
+    return out
 
 
 def demand_counts(session: Session, user: StaffUser, months: int, community: int | None,
@@ -154,7 +144,7 @@ def demand_counts(session: Session, user: StaffUser, months: int, community: int
         stmt = stmt.where(Req.community_id == community)
     by_month: dict[tuple[str | None, str], int] = {}
     by_place: dict[tuple[str | None, int | None], int] = {}
-    for m, place, code, n in session.exec(stmt.group_by(month, Req.community_id, Req.category_code)):
+    for m, place, code, n in session.exec(stmt.group_by(month, col(Req.community_id), col(Req.category_code))):
         key = (code, _month_label(m))
         by_month[key] = by_month.get(key, 0) + n
         by_place[(code, place)] = by_place.get((code, place), 0) + n
@@ -175,14 +165,14 @@ def demand_live(session: Session, user: StaffUser, months: int = 12, community: 
     overdue_before = (now or dt.datetime.now(dt.UTC)) - dt.timedelta(days=overdue_days)
     rows = session.exec(narrow(
         select(Req.community_id, Req.category_code, func.count(),
-               func.sum(case((Req.created_at < overdue_before, 1), else_=0)))
-        .where(OPEN_SQL, NOT_DUPLICATE)).group_by(Req.community_id, Req.category_code)).all()
+               func.sum(case((col(Req.created_at) < overdue_before, 1), else_=0)))
+        .where(OPEN_SQL, NOT_DUPLICATE)).group_by(col(Req.community_id), col(Req.category_code))).all()
     out.open = {(code, place): (n, int(late or 0)) for place, code, n, late in rows}
 
     rows = session.exec(narrow(
-        select(Req.category_code, func.avg(Rating.score), func.count())
-        .join(Req, Req.id == Rating.request_id).where(Rating.created_at >= since))
-        .group_by(Req.category_code)).all()
+        select(Req.category_code, func.avg(col(Rating.score)), func.count())
+        .join(Req, col(Req.id) == col(Rating.request_id)).where(Rating.created_at >= since))
+        .group_by(col(Req.category_code))).all()
     out.satisfaction = {code: (float(avg), n) for code, avg, n in rows}
     out.clusters = hot_clusters(session, user, community)
     return out
@@ -245,15 +235,15 @@ def refresh(session: Session) -> int:
         if session.get_bind().dialect.name == "postgresql":
             session.execute(text("LOCK TABLE demanddirty IN SHARE ROW EXCLUSIVE MODE"))
         else:  # a write first: SQLite takes the file's write lock now, so what follows reads the latest state
-            session.exec(delete(DemandDirty).where(DemandDirty.id < 0))
-        days = sorted(set(session.exec(select(DemandDirty.day).distinct())))
+            session.exec(delete(DemandDirty).where(col(DemandDirty.id) < 0))
+        days = sorted(set(session.exec(select(col(DemandDirty.day)).distinct())))
         if not days:
             session.rollback()
             return 0
         recompute = text(_recompute_sql(session)).bindparams(bindparam("lo", type_=UTCDateTime),
                                                               bindparam("hi", type_=UTCDateTime))
         for first, last in _runs(days):
-            session.exec(delete(DemandDay).where(DemandDay.day >= first, DemandDay.day <= last))
+            session.exec(delete(DemandDay).where(col(DemandDay.day) >= first, col(DemandDay.day) <= last))
             lo = dt.datetime.combine(first, dt.time(), tzinfo=dt.UTC)
             session.execute(recompute, {"lo": lo, "hi": lo + dt.timedelta(days=(last - first).days + 1)})
         # on SQLite nothing else writes meanwhile; on PostgreSQL the lock keeps new marks out until commit
@@ -264,8 +254,8 @@ def refresh(session: Session) -> int:
 
 def _month_of_day(session: Session):
     if session.get_bind().dialect.name == "sqlite":
-        return func.substr(DemandDay.day, literal_column("1"), literal_column("7"))
-    return func.to_char(DemandDay.day, literal_column("'YYYY-MM'"))
+        return func.substr(col(DemandDay.day), literal_column("1"), literal_column("7"))
+    return func.to_char(col(DemandDay.day), literal_column("'YYYY-MM'"))
 
 
 def mean_sql(session: Session, total, n):
@@ -291,12 +281,12 @@ def rollup_counts(session: Session, user: StaffUser, months: int, community: int
     """demand_counts from the rollup (call refresh first)."""
     first, labels, since = _window(months, today)
     month = _month_of_day(session)
-    stmt = scoped(select(month, DemandDay.community_id, DemandDay.category_code, func.sum(DemandDay.requests))
+    stmt = scoped(select(month, DemandDay.community_id, DemandDay.category_code, func.sum(col(DemandDay.requests)))
                   .where(DemandDay.day >= first), session, user, DemandDay.community_id)
     if community:
         stmt = stmt.where(DemandDay.community_id == community)
-    stmt = stmt.group_by(month, DemandDay.community_id, DemandDay.category_code).having(
-        func.sum(DemandDay.requests) > 0)
+    stmt = stmt.group_by(month, col(DemandDay.community_id), col(DemandDay.category_code)).having(
+        func.sum(col(DemandDay.requests)) > 0)
     by_month: dict[tuple[str | None, str], int] = {}
     by_place: dict[tuple[str | None, int | None], int] = {}
     for m, place, code, n in session.exec(stmt):
@@ -330,25 +320,25 @@ def demand(session: Session, user: StaffUser, months: int = 12, community: int |
     overdue_before = (now or dt.datetime.now(dt.UTC)) - dt.timedelta(days=overdue_days)
     cut_day = overdue_before.astimezone(dt.UTC).date()
     rows = session.exec(narrow(
-        select(DemandDay.community_id, DemandDay.category_code, func.sum(DemandDay.open),
-               func.sum(case((DemandDay.day < cut_day, DemandDay.open), else_=0)))
-        .group_by(DemandDay.community_id, DemandDay.category_code)
-        .having(func.sum(DemandDay.open) > 0))).all()
+        select(DemandDay.community_id, DemandDay.category_code, func.sum(col(DemandDay.open)),
+               func.sum(case((col(DemandDay.day) < cut_day, DemandDay.open), else_=0)))
+        .group_by(col(DemandDay.community_id), col(DemandDay.category_code))
+        .having(func.sum(col(DemandDay.open)) > 0))).all()
     opened = {(_none(code, ""), _none(place, 0)): [int(n), int(late)] for place, code, n, late in rows}
     day_start = dt.datetime.combine(cut_day, dt.time(), tzinfo=dt.UTC)
     for place, code, n in session.exec(scoped(
             select(Req.community_id, Req.category_code, func.count())
             .where(Req.created_at >= day_start, Req.created_at < overdue_before, OPEN_SQL, NOT_DUPLICATE), session, user)
             .where(*([Req.community_id == community] if community else []))
-            .group_by(Req.community_id, Req.category_code)):
+            .group_by(col(Req.community_id), col(Req.category_code))):
         opened.setdefault((code, place), [0, 0])[1] += n
     out.open = {key: (n, late) for key, (n, late) in opened.items()}
 
     rows = session.exec(narrow(
-        select(DemandDay.category_code, mean_sql(session, func.sum(DemandDay.score_sum), func.sum(DemandDay.ratings)),
-               func.sum(DemandDay.ratings))
+        select(DemandDay.category_code, mean_sql(session, func.sum(col(DemandDay.score_sum)), func.sum(col(DemandDay.ratings))),
+               func.sum(col(DemandDay.ratings)))
         .where(DemandDay.day >= since.date()))
-        .group_by(DemandDay.category_code).having(func.sum(DemandDay.ratings) > 0)).all()
+        .group_by(col(DemandDay.category_code)).having(func.sum(col(DemandDay.ratings)) > 0)).all()
     out.satisfaction = {_none(code, ""): (float(avg), int(n)) for code, avg, n in rows}
     out.clusters = hot_clusters(session, user, community)
     return out

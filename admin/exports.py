@@ -12,6 +12,7 @@ from openpyxl.utils import get_column_letter
 from admin import rates
 from core.i18n import translator
 from core.labels import label
+from core.localtime import format_local
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -90,7 +91,7 @@ def demand_workbook(ctx: dict, lang: str) -> bytes:
         chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=1 + len(d.satisfaction)))
         ws.add_chart(chart, "E2")
     _sheet(wb, _("Hot clusters"), [_("Issue"), _("Place"), tr.pgettext("cluster size", "Requests"), _("Updated")],
-           [[c.title, ctx["places"].get(c.place_id, ""), c.size, c.last_at.strftime("%Y-%m-%d")]
+           [[c.title, ctx["places"].get(c.place_id, ""), c.size, format_local(c.last_at, "%Y-%m-%d")]
             for c in d.clusters])
     return _save(wb)
 

@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 
 from sqlalchemy import case
-from sqlmodel import Session, or_, select
+from sqlmodel import Session, col, or_, select
 
 from admin import rates
 from core import deadlines
@@ -119,7 +119,7 @@ def filtered(session: Session, user: StaffUser, f: dict, review_threshold: float
     if f.get("kind"):
         stmt = stmt.where(Req.kind == f["kind"])
     if f.get("status") == "open":
-        stmt = stmt.where(Req.status.in_(OPEN_STATUSES))
+        stmt = stmt.where(col(Req.status).in_(OPEN_STATUSES))
     elif f.get("status"):
         stmt = stmt.where(Req.status == f["status"])
     if f.get("community"):
@@ -134,11 +134,11 @@ def filtered(session: Session, user: StaffUser, f: dict, review_threshold: float
         start = _start(f["month"] + "-01")
         stmt = stmt.where(Req.created_at >= start, Req.created_at < (start + dt.timedelta(days=32)).replace(day=1))
     if "max_confidence" in f:
-        stmt = stmt.where(or_(Req.confidence.is_(None), Req.confidence <= f["max_confidence"]))
+        stmt = stmt.where(or_(col(Req.confidence).is_(None), Req.confidence <= f["max_confidence"]))
     if f.get("urgent"):
         stmt = stmt.where(Req.urgent)
     if f.get("overdue_days"):
-        stmt = stmt.where(Req.status.in_(OPEN_STATUSES),
+        stmt = stmt.where(col(Req.status).in_(OPEN_STATUSES),
                           Req.created_at < now - dt.timedelta(days=f["overdue_days"]))
     if f.get("late"):
         stmt = stmt.where(deadlines.overdue_sql(now))
@@ -152,15 +152,15 @@ def filtered(session: Session, user: StaffUser, f: dict, review_threshold: float
         stmt = stmt.where(_none_or(Req.assignee_id, f["assignee"]))
     if f.get("queue") == "review":
         # low confidence or urgent, and still open: what a worker should look at first
-        stmt = stmt.where(Req.status.in_(OPEN_STATUSES),
-                          or_(Req.needs_review, Req.urgent, Req.confidence < review_threshold))
+        stmt = stmt.where(col(Req.status).in_(OPEN_STATUSES),
+                          or_(Req.needs_review, Req.urgent, col(Req.confidence) < review_threshold))
     elif f.get("queue") == "unplaced":
         stmt = stmt.where(unplaced_condition(session, user))
     if f.get("rate"):
         stmt = stmt.where(rates.drill_condition(f["rate"], bool(f.get("missed")), now))
     if f.get("q"):
         needle = f["q"].strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        stmt = stmt.where(or_(Req.text.like(f"%{needle}%", escape="\\"), Req.ticket == f["q"].strip().upper()))
+        stmt = stmt.where(or_(col(Req.text).like(f"%{needle}%", escape="\\"), Req.ticket == f["q"].strip().upper()))
     return stmt
 
 
@@ -170,7 +170,7 @@ def now_first(stmt, now: dt.datetime | None = None, limit: int = 50):
     now = now or dt.datetime.now(dt.UTC)
     end_of_today = day_bounds()[1]
     upcoming = deadlines.next_deadline_sql()
-    rank = case((Req.urgent, 0), (deadlines.overdue_sql(now), 1), else_=2)
-    return (stmt.where(Req.status.in_(OPEN_STATUSES), Req.duplicate_of_id.is_(None),
-                       or_(Req.urgent, upcoming < end_of_today, Req.resolve_by < end_of_today))
-            .order_by(rank, upcoming, Req.id).limit(limit))
+    rank = case((col(Req.urgent), 0), (deadlines.overdue_sql(now), 1), else_=2)
+    return (stmt.where(col(Req.status).in_(OPEN_STATUSES), col(Req.duplicate_of_id).is_(None),
+                       or_(Req.urgent, upcoming < end_of_today, col(Req.resolve_by) < end_of_today))
+            .order_by(rank, upcoming, col(Req.id)).limit(limit))

@@ -14,11 +14,12 @@ from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
-from sqlmodel import Session, func, or_, select
+from sqlmodel import Session, col, func, or_, select
 
 from admin import actions, demand, filters, supervision
 from admin.common import compounds_of, flash, place_names, pop_flash
 from core import deadlines, notify, taxonomy
+from core.db import row_id
 from core.deps import CurrentUser, SessionDep, client_ip
 from core.i18n import N_, translator
 from core.localtime import format_local
@@ -62,12 +63,12 @@ def review_threshold(session: Session) -> float:
 
 
 def colleagues(session: Session, user: StaffUser) -> list[StaffUser]:
-    stmt = select(StaffUser).where(StaffUser.is_active, StaffUser.role.in_([Role.admin, Role.worker]))
+    stmt = select(StaffUser).where(StaffUser.is_active, col(StaffUser.role).in_([Role.admin, Role.worker]))
     if user.role == Role.worker:
         mine = select(StaffCommunity.place_id).where(StaffCommunity.user_id == user.id)
-        shared = select(StaffCommunity.user_id).where(StaffCommunity.place_id.in_(mine))
-        stmt = stmt.where(or_(StaffUser.id.in_(shared), StaffUser.role == Role.admin))
-    return list(session.exec(stmt.order_by(StaffUser.username)))
+        shared = select(StaffCommunity.user_id).where(col(StaffCommunity.place_id).in_(mine))
+        stmt = stmt.where(or_(col(StaffUser.id).in_(shared), StaffUser.role == Role.admin))
+    return list(session.exec(stmt.order_by(col(StaffUser.username))))
 
 
 def _capped_count(session: Session, stmt) -> int:
@@ -78,17 +79,18 @@ def _capped_count(session: Session, stmt) -> int:
 
 def open_calls(session: Session, user: StaffUser, request_id: int | None = None) -> list[tuple[CallTask, Req]]:
     """Calls still to make on requests the user may read: the user's own first."""
-    stmt = select(CallTask, Req).join(Req, Req.id == CallTask.request_id).where(CallTask.done_at.is_(None))
+    stmt = select(CallTask, Req).join(Req, col(Req.id) == col(CallTask.request_id)).where(col(CallTask.done_at).is_(None))
     if request_id is not None:
         stmt = stmt.where(CallTask.request_id == request_id)
     stmt = requests_visible(stmt, session, user)
-    rows = session.exec(stmt.order_by(CallTask.created_at, CallTask.id).limit(200)).all()
+    rows = session.exec(stmt.order_by(col(CallTask.created_at), col(CallTask.id)).limit(200)).all()
     return sorted(rows, key=lambda row: row[0].assignee_id != user.id)
 
 
 def number_for(user: StaffUser, task: CallTask, req: Req) -> str:
     """The number in full for the worker who must call, masked for everyone else."""
-    return req.contact if task.assignee_id == user.id else notify.mask(req.contact)
+    contact = req.contact or ""  # a call task exists only for a request with a phone number
+    return contact if task.assignee_id == user.id else notify.mask(contact)
 
 
 def _back_query(request: Request) -> str:
@@ -111,7 +113,7 @@ def inbox(request: Request, session: SessionDep, user: CurrentUser):
     now = utcnow()
     threshold = review_threshold(session)
     base = filters.filtered(session, user, f, threshold, now)
-    rows = session.exec(base.order_by(Req.created_at.desc(), Req.id.desc())
+    rows = session.exec(base.order_by(col(Req.created_at).desc(), col(Req.id).desc())
                         .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
     now_rows = session.exec(filters.now_first(base, now)).all() if page == 1 else []
     review_count = _capped_count(session, filters.filtered(session, user, {"queue": "review"}, threshold, now))
@@ -133,7 +135,7 @@ def inbox(request: Request, session: SessionDep, user: CurrentUser):
         countdown=lambda r: deadlines.countdown(deadlines.next_deadline(r), now, lang),
         late=lambda r: (d := deadlines.next_deadline(r)) is not None and d < now,
         categories=categories, cat_names=cat_names, communities=communities,
-        compounds=compounds_of(session, [c.id for c in communities]), places=place_names(session),
+        compounds=compounds_of(session, [row_id(c) for c in communities]), places=place_names(session),
         statuses=[s.value for s in Status], kinds=[k.value for k in Kind], matrix=matrix, filters=keep,
         review_count=review_count, unplaced_count=unplaced_count, review_cap=REVIEW_CAP,
         count_months=COUNT_MONTHS, colleagues=colleagues(session, user), flashes=flashes,
@@ -167,12 +169,12 @@ def request_page(request: Request, request_id: int, session: SessionDep, user: C
     now = utcnow()
     categories, cat_names = taxonomy.categories(session), category_names(session, lang)
     events = session.exec(select(RequestEvent).where(RequestEvent.request_id == req.id)
-                          .order_by(RequestEvent.created_at, RequestEvent.id)).all()
+                          .order_by(col(RequestEvent.created_at), col(RequestEvent.id))).all()
     staff = {u.id: u.display_name or u.username for u in session.exec(select(StaffUser))}
     # what the request may be linked to: its own community's clusters, the projects the user may read
-    clusters = session.exec(select(Cluster).where(Cluster.is_open, Cluster.merged_into_id.is_(None),
+    clusters = session.exec(select(Cluster).where(Cluster.is_open, col(Cluster.merged_into_id).is_(None),
                                                   Cluster.place_id == req.community_id)
-                            .order_by(Cluster.size.desc()).limit(50)).all()
+                            .order_by(col(Cluster.size).desc()).limit(50)).all()
     projects = session.exec(visible_projects(session, user)).all()
     place = session.get(Place, req.place_id) if req.place_id else None
     calls = open_calls(session, user, req.id)
@@ -183,7 +185,7 @@ def request_page(request: Request, request_id: int, session: SessionDep, user: C
                   colleagues=colleagues(session, user), place=place, places=place_names(session),
                   statuses=[s.value for s in Status], transitions=actions.TRANSITIONS,
                   communities=session.exec(select(Place).where(Place.kind == PlaceKind.community)
-                                           .order_by(Place.name)).all(),
+                                           .order_by(col(Place.name))).all(),
                   survivor=session.get(Req, req.duplicate_of_id) if req.duplicate_of_id else None,
                   duplicates=notify.followers(session, req)[1:], calls=calls,
                   number_for=lambda task, r: number_for(user, task, r),
@@ -198,7 +200,7 @@ def _when(value: str | None) -> str:
     try:
         return format_local(dt.datetime.fromisoformat(value)) if value else "—"
     except ValueError:
-        return value
+        return value or "—"
 
 
 def _id(value: str) -> int | None:
@@ -280,7 +282,7 @@ def call_result(request: Request, task_id: int, session: SessionDep, user: Curre
     staff_only(user)
     task = session.get(CallTask, task_id) if 0 < task_id < 2**31 else None
     req = session.get(Req, task.request_id) if task else None
-    if req is None or not actions.can_read(session, user, req):
+    if task is None or req is None or not actions.can_read(session, user, req):
         raise HTTPException(status_code=404, detail="no such call")
     lang = language(request)
     target = back if back.startswith("/admin") else "/admin"

@@ -19,7 +19,7 @@ router = APIRouter(tags=["admin"])
 
 def _safe_next(target: str | None) -> str:
     # only local paths: no open redirect to another site
-    if is_local_path(target):
+    if target is not None and is_local_path(target):
         return target
     return "/admin"
 

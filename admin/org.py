@@ -6,7 +6,7 @@ Never another organization's project, never a raw request: anything else answers
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request
-from sqlmodel import select
+from sqlmodel import col, select
 
 from admin import scorecard
 from admin.projects import project_context
@@ -27,7 +27,7 @@ def org_home(request: Request, session: SessionDep, user: CurrentUser):
     """The organization's projects with their scorecards."""
     _org_only(user)
     rows = session.exec(select(ServiceProject).where(ServiceProject.organization_id == user.organization_id)
-                        .order_by(ServiceProject.name)).all()
+                        .order_by(col(ServiceProject.name))).all()
     return render(request, "admin/org.html", user=user, org=session.get(Organization, user.organization_id),
                   cards=[scorecard.scorecard(session, p) for p in rows], weights=scorecard.WEIGHTS)
 

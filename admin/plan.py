@@ -21,9 +21,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from sqlalchemy import bindparam, case, func, or_, text
-from sqlmodel import Session, select
+from sqlalchemy import select as select_columns  # SQLModel's select is typed for up to four columns
+from sqlmodel import Session, col, select
 
 from admin.demand import add_months, mean_sql, month_start, refresh
+from core.db import row_id
 from core.models import (
     OPEN_STATUSES,
     DemandDay,
@@ -71,8 +73,9 @@ def area_communities(session: Session, place_id: int) -> list[int]:
     if place is None:
         return []
     if place.kind == PlaceKind.community:
-        return [place.id]
-    return list(session.exec(select(Place.id).where(Place.parent_id == place.id, Place.kind == PlaceKind.community)))
+        return [row_id(place)]
+    ids = session.exec(select(col(Place.id)).where(Place.parent_id == place.id, Place.kind == PlaceKind.community))
+    return [pid for pid in ids if pid is not None]  # stored rows all have one: for the checker
 
 
 def gather_live(session: Session, user: StaffUser, rnd: PurchaseRound, months: int = 12,
@@ -92,24 +95,24 @@ def gather_live(session: Session, user: StaffUser, rnd: PurchaseRound, months: i
         area = [c for c in area if c in scope]
     # instr/strpos: a plain substring test, several times cheaper than LIKE '%…%' on a year of requests
     find = func.instr if session.get_bind().dialect.name == "sqlite" else func.strpos
-    vulnerable = or_(Req.category_code.in_(vulnerable_categories(session)), *[find(Req.text, w) > 0 for w in VULNERABLE_WORDS])
+    vulnerable = or_(col(Req.category_code).in_(vulnerable_categories(session)), *[find(Req.text, w) > 0 for w in VULNERABLE_WORDS])
     # a duplicate ticket counts once as a request (admin.demand.NOT_DUPLICATE), but its resident asked too
-    once = Req.duplicate_of_id.is_(None)
-    rows = session.exec(
-        select(Req.category_code, func.sum(case((once, 1), else_=0)),
-               func.count(func.distinct(func.coalesce(Req.resident_id, -Req.id))),
-               func.sum(case((once & (Req.created_at >= recent_from) & (Req.created_at < until), 1), else_=0)),
-               func.sum(case((once & (Req.created_at >= before_from) & (Req.created_at < recent_from), 1), else_=0)),
-               func.sum(case((once & Req.status.in_(OPEN_STATUSES), 1), else_=0)),
+    once = col(Req.duplicate_of_id).is_(None)
+    rows = session.execute(
+        select_columns(col(Req.category_code), func.sum(case((once, 1), else_=0)),
+               func.count(func.distinct(func.coalesce(col(Req.resident_id), -col(Req.id)))),
+               func.sum(case((once & (col(Req.created_at) >= recent_from) & (col(Req.created_at) < until), 1), else_=0)),
+               func.sum(case((once & (col(Req.created_at) >= before_from) & (col(Req.created_at) < recent_from), 1), else_=0)),
+               func.sum(case((once & col(Req.status).in_(OPEN_STATUSES), 1), else_=0)),
                func.sum(case((once & vulnerable, 1), else_=0)))
-        .where(Req.community_id.in_(scope_ids(area)), Req.created_at >= since, Req.category_code.is_not(None))
-        .group_by(Req.category_code)).all()
+        .where(col(Req.community_id).in_(scope_ids(area)), col(Req.created_at) >= since, col(Req.category_code).is_not(None))
+        .group_by(col(Req.category_code))).all()
     ratings = dict(
         (code, (float(avg), n)) for code, avg, n in session.exec(
-            select(Req.category_code, func.avg(Rating.score), func.count())
-            .join(Req, Req.id == Rating.request_id)
-            .where(Req.community_id.in_(scope_ids(area)), Rating.created_at >= since)
-            .group_by(Req.category_code)))
+            select(Req.category_code, func.avg(col(Rating.score)), func.count())
+            .join(Req, col(Req.id) == col(Rating.request_id))
+            .where(col(Req.community_id).in_(scope_ids(area)), Rating.created_at >= since)
+            .group_by(col(Req.category_code))))
     return [Candidate(code, n, residents, int(recent or 0), int(before or 0), int(open_ or 0), int(vuln or 0),
                       *(ratings.get(code, (None, 0))))
             for code, n, residents, recent, before, open_, vuln in rows if code != "other" and n]
@@ -128,30 +131,30 @@ def gather(session: Session, user: StaffUser, rnd: PurchaseRound, months: int = 
     scope = community_scope(session, user)
     if scope is not None:
         area = [c for c in area if c in scope]
-    day = DemandDay.day
-    in_area = (DemandDay.community_id.in_(scope_ids(area)), day >= since)
-    rows = session.exec(
-        select(DemandDay.category_code, func.sum(DemandDay.requests),
-               func.sum(case(((day >= recent_from) & (day < this_month), DemandDay.requests), else_=0)),
-               func.sum(case(((day >= before_from) & (day < recent_from), DemandDay.requests), else_=0)),
-               func.sum(DemandDay.open),
-               func.sum(case((DemandDay.category_code.in_(vulnerable_categories(session)), DemandDay.requests),
+    day, requests = col(DemandDay.day), col(DemandDay.requests)
+    in_area = (col(DemandDay.community_id).in_(scope_ids(area)), day >= since)
+    rows = session.execute(
+        select_columns(col(DemandDay.category_code), func.sum(requests),
+               func.sum(case(((day >= recent_from) & (day < this_month), requests), else_=0)),
+               func.sum(case(((day >= before_from) & (day < recent_from), requests), else_=0)),
+               func.sum(col(DemandDay.open)),
+               func.sum(case((col(DemandDay.category_code).in_(vulnerable_categories(session)), DemandDay.requests),
                              else_=DemandDay.mentions)))
-        .where(*in_area, DemandDay.category_code != "", DemandDay.category_code != "other")
-        .group_by(DemandDay.category_code).having(func.sum(DemandDay.requests) > 0)).all()
+        .where(*in_area, col(DemandDay.category_code) != "", col(DemandDay.category_code) != "other")
+        .group_by(col(DemandDay.category_code)).having(func.sum(col(DemandDay.requests)) > 0)).all()
     ratings = {code: (float(avg), int(n)) for code, avg, n in session.exec(
-        select(DemandDay.category_code, mean_sql(session, func.sum(DemandDay.score_sum), func.sum(DemandDay.ratings)),
-               func.sum(DemandDay.ratings))
-        .where(*in_area).group_by(DemandDay.category_code).having(func.sum(DemandDay.ratings) > 0))}
+        select(DemandDay.category_code, mean_sql(session, func.sum(col(DemandDay.score_sum)), func.sum(col(DemandDay.ratings))),
+               func.sum(col(DemandDay.ratings)))
+        .where(*in_area).group_by(col(DemandDay.category_code)).having(func.sum(col(DemandDay.ratings)) > 0))}
     # a request without a known resident counts as one resident: distinct known residents plus those
     start = dt.datetime.combine(since, dt.time(), tzinfo=dt.UTC)
     # SQLite, left to itself, reads the table through ix_request_category_created (2.5 s against 0.2 s)
     hint = " INDEXED BY ix_request_category_resident" if session.get_bind().dialect.name == "sqlite" else ""
-    people = text(
+    people_sql = text(
         f"SELECT category_code, count(DISTINCT resident_id), count(*) - count(resident_id) FROM request{hint} "  # noqa: S608
         "WHERE community_id IN :area AND created_at >= :start AND category_code IS NOT NULL "
         "GROUP BY category_code").bindparams(bindparam("area", expanding=True), bindparam("start", type_=UTCDateTime))
-    people = session.execute(people, {"area": scope_ids(area), "start": start})
+    people = session.execute(people_sql, {"area": scope_ids(area), "start": start})
     residents = {code: int(known) + int(unknown) for code, known, unknown in people}
     return [Candidate(code, int(n), residents.get(code, 0), int(recent), int(before), int(open_), int(vuln),
                       *(ratings.get(code, (None, 0))))

@@ -7,11 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from admin import charts, decisions, exports, plan
 from admin.common import flash, pop_flash
 from core.audit import audit
+from core.db import row_id
 from core.deps import CurrentUser, FormDataDep, SessionDep, client_ip
 from core.i18n import gettext
 from core.models import (
@@ -39,9 +40,9 @@ STAGE_DATES = {RoundStage.application: "application_start", RoundStage.review: "
 def plannable_places(session: Session, user: StaffUser) -> list[Place]:
     """Admins plan for the street or any community; workers for their own communities."""
     scope = community_scope(session, user)
-    stmt = select(Place).where(Place.kind.in_([PlaceKind.street, PlaceKind.community])).order_by(Place.kind, Place.name)
+    stmt = select(Place).where(col(Place.kind).in_([PlaceKind.street, PlaceKind.community])).order_by(col(Place.kind), col(Place.name))
     if scope is not None:
-        stmt = stmt.where(Place.id.in_(scope_ids(scope)))
+        stmt = stmt.where(col(Place.id).in_(scope_ids(scope)))
     return list(session.exec(stmt))
 
 
@@ -63,9 +64,9 @@ def rounds(request: Request, session: SessionDep, user: CurrentUser):
     """Purchase rounds the user may plan, and a form for a new one."""
     staff_only(user)
     places = plannable_places(session, user)
-    stmt = select(PurchaseRound).order_by(PurchaseRound.created_at.desc())
+    stmt = select(PurchaseRound).order_by(col(PurchaseRound.created_at).desc())
     if community_scope(session, user) is not None:
-        stmt = stmt.where(PurchaseRound.place_id.in_([p.id for p in places] or [-1]))
+        stmt = stmt.where(col(PurchaseRound.place_id).in_([p.id for p in places] or [-1]))
     return render(request, "admin/rounds.html", user=user, rounds=session.exec(stmt).all(), places=places,
                   names={p.id: p.name for p in session.exec(select(Place))},
                   flashes=pop_flash(request))
@@ -104,10 +105,10 @@ def create_round(request: Request, session: SessionDep, user: CurrentUser,
 
 def round_context(session: Session, user: StaffUser, rnd: PurchaseRound, lang: str) -> dict:
     items = session.exec(select(RoundItem).where(RoundItem.round_id == rnd.id)
-                         .order_by(RoundItem.score.desc(), RoundItem.category_code)).all()
+                         .order_by(col(RoundItem.score).desc(), col(RoundItem.category_code))).all()
     names = category_names(session, lang)
     documents = session.exec(select(RoundDocument).where(RoundDocument.round_id == rnd.id)
-                             .order_by(RoundDocument.created_at)).all()
+                             .order_by(col(RoundDocument.created_at))).all()
     weights = items[0].evidence.get("weights", plan.DEFAULT_WEIGHTS) if items else plan.DEFAULT_WEIGHTS
     months = items[0].evidence.get("months", 12) if items else 12
     top = items[0].evidence.get("top", 6) if items else 6
@@ -210,7 +211,7 @@ def add_document(request: Request, round_id: int, session: SessionDep, user: Cur
     except (ValueError, IntakeError) as exc:
         flash(request, f"document: {exc}", "error")
         return RedirectResponse(f"/admin/rounds/{rnd.id}", status_code=303)
-    doc = RoundDocument(round_id=rnd.id, stage=stage, title=title, reference=reference.strip(), added_by_id=user.id)
+    doc = RoundDocument(round_id=row_id(rnd), stage=stage, title=title, reference=reference.strip(), added_by_id=user.id)
     session.add(doc)
     session.flush()
     audit(session, user, "round.document", "round", rnd.id, ip=client_ip(request), stage=stage, title=title)

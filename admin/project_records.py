@@ -8,10 +8,11 @@ import datetime as dt
 import math
 from collections.abc import Mapping
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from admin.decisions import yuan
 from core.audit import audit
+from core.db import row_id
 from core.models import (
     Organization,
     Place,
@@ -74,19 +75,19 @@ def create(session: Session, user: StaffUser, fields: Mapping, ip: str = "") -> 
     place_ids = [_id(v) for v in fields.getlist("place_ids")] if hasattr(fields, "getlist") else []
     if round_id is not None and session.get(PurchaseRound, round_id) is None:
         raise ValueError("no such purchase round")
-    if place_ids and len(session.exec(select(Place.id).where(Place.id.in_(place_ids))).all()) != len(set(place_ids)):
+    if place_ids and len(session.exec(select(Place.id).where(col(Place.id).in_(place_ids))).all()) != len(set(place_ids)):
         raise ValueError("no such place")
     org = session.exec(select(Organization).where(Organization.name == org_name)).first()
     if org is None:
         org = Organization(name=org_name)
         session.add(org)
         session.flush()
-    project = ServiceProject(name=name, organization_id=org.id, category_code=category, budget_cents=budget,
+    project = ServiceProject(name=name, organization_id=row_id(org), category_code=category, budget_cents=budget,
                              period_start=start, period_end=end, stage=stage, targets=targets, round_id=round_id)
     session.add(project)
     session.flush()
     for pid in sorted(set(place_ids)):
-        session.add(ProjectPlace(project_id=project.id, place_id=pid))
+        session.add(ProjectPlace(project_id=row_id(project), place_id=pid))
     audit(session, user, "project.create", "project", project.id, ip=ip, name=name, organization=org.name)
     session.commit()
     return project
@@ -103,7 +104,7 @@ def assess(session: Session, user: StaffUser, project: ServiceProject, fields: M
         if raw:
             achieved[name] = _number(raw)
     note = str(fields.get("note", "")).strip()[:2000]
-    session.add(ProjectAssessment(project_id=project.id, assessor_id=user.id, score=score, achieved=achieved,
+    session.add(ProjectAssessment(project_id=row_id(project), assessor_id=user.id, score=score, achieved=achieved,
                                   note=note))
     audit(session, user, "project.assess", "project", project.id, ip=ip, score=score, achieved=achieved)
     session.commit()

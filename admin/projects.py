@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from admin import charts, project_records, scorecard
 from admin.common import flash, pop_flash
 from core import taxonomy
+from core.db import row_id
 from core.deps import CurrentUser, FormDataDep, SessionDep, client_ip
 from core.i18n import gettext
 from core.models import (
@@ -49,10 +50,10 @@ def projects(request: Request, session: SessionDep, user: CurrentUser):
     categories, names = taxonomy.categories(session), category_names(session, lang)
     return render(request, "admin/projects.html", user=user, cards=[scorecard.scorecard(session, p) for p in rows],
                   orgs=orgs, names=names, categories=categories, flashes=pop_flash(request),
-                  rounds=session.exec(select(PurchaseRound).order_by(PurchaseRound.created_at.desc())).all()
+                  rounds=session.exec(select(PurchaseRound).order_by(col(PurchaseRound.created_at).desc())).all()
                   if user.role == "admin" else [],  # the form that needs them is for admins
-                  places=session.exec(select(Place).where(Place.kind.in_([PlaceKind.community, PlaceKind.compound]))
-                                       .order_by(Place.code)).all(),
+                  places=session.exec(select(Place).where(col(Place.kind).in_([PlaceKind.community, PlaceKind.compound]))
+                                       .order_by(col(Place.code))).all(),
                   stages=[s.value for s in RoundStage], is_admin=user.role == "admin")
 
 
@@ -72,14 +73,14 @@ def create_project(request: Request, session: SessionDep, user: CurrentUser, for
 
 def project_context(session: Session, project: ServiceProject, lang: str) -> dict:
     card = scorecard.scorecard(session, project)
-    months = scorecard.satisfaction_by_month(session, project.id)
+    months = scorecard.satisfaction_by_month(session, row_id(project))
     _ = gettext(lang)
     chart = charts.line_chart([m for m, _n, _a in months], [(_("satisfaction"), [avg for _m, avg, _n in months])],
                               _("Satisfaction by month")) if months else None
-    places = session.exec(select(Place).join(ProjectPlace, ProjectPlace.place_id == Place.id)
+    places = session.exec(select(Place).join(ProjectPlace, col(ProjectPlace.place_id) == col(Place.id))
                           .where(ProjectPlace.project_id == project.id)).all()
     names = category_names(session, lang)
-    return dict(p=project, card=card, months=months, chart=chart, comments=scorecard.comments(session, project.id),
+    return dict(p=project, card=card, months=months, chart=chart, comments=scorecard.comments(session, row_id(project)),
                 org=session.get(Organization, project.organization_id), served=places, names=names,
                 weights=scorecard.WEIGHTS)
 
@@ -90,7 +91,7 @@ def project_page(request: Request, project_id: int, session: SessionDep, user: C
     project = load_project(session, user, project_id)
     lang = language(request)
     assessments = session.exec(select(ProjectAssessment).where(ProjectAssessment.project_id == project.id)
-                               .order_by(ProjectAssessment.created_at.desc())).all()
+                               .order_by(col(ProjectAssessment.created_at).desc())).all()
     staff = {u.id: u.display_name or u.username for u in session.exec(select(StaffUser))}
     return render(request, "admin/project.html", user=user, assessments=assessments, staff=staff, org_view=False,
                   flashes=pop_flash(request), **project_context(session, project, lang))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core.models import ProjectAssessment, Rating, ServiceProject
 from core.redact import redact
@@ -23,7 +23,7 @@ class Scorecard:
     project: ServiceProject
     rating_mean: float | None
     ratings: int
-    targets: dict[str, tuple[float, float | None]]  # name → (target, achieved)
+    targets: dict[str, tuple[float | None, float | None]]  # name → (target, achieved); None: not a number
     assessment_mean: float | None
     assessments: int
     parts: dict[str, float] = field(default_factory=dict)
@@ -43,11 +43,11 @@ def _number(value) -> float | None:
 
 
 def scorecard(session: Session, project: ServiceProject) -> Scorecard:
-    mean, n = session.exec(select(func.avg(Rating.score), func.count()).where(Rating.project_id == project.id)).one()
-    a_mean, a_n = session.exec(select(func.avg(ProjectAssessment.score), func.count())
+    mean, n = session.exec(select(func.avg(col(Rating.score)), func.count()).where(Rating.project_id == project.id)).one()
+    a_mean, a_n = session.exec(select(func.avg(col(ProjectAssessment.score)), func.count())
                                .where(ProjectAssessment.project_id == project.id)).one()
     latest = session.exec(select(ProjectAssessment).where(ProjectAssessment.project_id == project.id)
-                          .order_by(ProjectAssessment.created_at.desc(), ProjectAssessment.id.desc())).first()
+                          .order_by(col(ProjectAssessment.created_at).desc(), col(ProjectAssessment.id).desc())).first()
     achieved = latest.achieved if latest else {}
     targets = {name: (_number(goal), _number(achieved.get(name))) for name, goal in (project.targets or {}).items()}
     card = Scorecard(project, None if mean is None else float(mean), n, targets,
@@ -64,19 +64,19 @@ def scorecard(session: Session, project: ServiceProject) -> Scorecard:
 
 def satisfaction_by_month(session: Session, project_id: int) -> list[tuple[str, float, int]]:
     month = _rating_month(session)
-    rows = session.exec(select(month, func.avg(Rating.score), func.count()).where(Rating.project_id == project_id)
+    rows = session.exec(select(month, func.avg(col(Rating.score)), func.count()).where(Rating.project_id == project_id)
                         .group_by(month).order_by(month)).all()
     return [(m if isinstance(m, str) else m.strftime("%Y-%m"), float(avg), n) for m, avg, n in rows]
 
 
 def _rating_month(session: Session):
     if session.get_bind().dialect.name == "sqlite":
-        return func.substr(Rating.created_at, 1, 7)
-    return func.date_trunc("month", func.timezone("UTC", Rating.created_at))
+        return func.substr(col(Rating.created_at), 1, 7)
+    return func.date_trunc("month", func.timezone("UTC", col(Rating.created_at)))
 
 
 def comments(session: Session, project_id: int, limit: int = 50) -> list[tuple[Rating, str]]:
     """Residents' comments with personal data (phone and ID numbers, rooms, emails) redacted."""
     rows = session.exec(select(Rating).where(Rating.project_id == project_id, Rating.comment != "")
-                        .order_by(Rating.created_at.desc()).limit(limit)).all()
+                        .order_by(col(Rating.created_at).desc()).limit(limit)).all()
     return [(r, redact(r.comment)) for r in rows]

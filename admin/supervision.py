@@ -17,11 +17,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy import or_, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from admin.common import flash, place_names, pop_flash
 from core import deadlines, notify
 from core.audit import audit
+from core.db import row_id
 from core.deps import SessionDep, client_ip, require
 from core.i18n import translator
 from core.models import DeadlineRule, EventType, RequestEvent, Role, StaffUser, utcnow
@@ -39,24 +40,25 @@ _last_run = 0.0
 
 def _pending(now: dt.datetime):
     upcoming = deadlines.next_deadline_sql()
-    return deadlines.overdue_sql(now), or_(Req.escalated_at.is_(None), Req.escalated_at < upcoming)
+    return deadlines.overdue_sql(now), or_(col(Req.escalated_at).is_(None), col(Req.escalated_at) < upcoming)
 
 
 def escalate(session: Session, now: dt.datetime | None = None, limit: int = 500) -> int:
     """Escalate the overdue requests not yet escalated for their current deadline; commits; returns how many."""
     now = now or utcnow()
-    ids = session.exec(select(Req.id).where(*_pending(now)).order_by(Req.id).limit(limit)).all()
+    ids = session.exec(select(Req.id).where(*_pending(now)).order_by(col(Req.id)).limit(limit)).all()
     done = 0
     for request_id in ids:
-        marked = session.execute(update(Req).where(Req.id == request_id, *_pending(now)).values(escalated_at=now)
+        marked = session.exec(update(Req).where(col(Req.id) == request_id, *_pending(now)).values(escalated_at=now)
                               .execution_options(synchronize_session=False))
         if marked.rowcount != 1:  # another process got there first
             continue
         req = session.get(Req, request_id)
+        assert req is not None, "marked above, in this transaction"
         session.refresh(req)
         deadline = req.respond_by if req.responded_at is None and req.respond_by and req.respond_by < now \
             else req.resolve_by
-        session.add(RequestEvent(request_id=req.id, type=EventType.escalated,
+        session.add(RequestEvent(request_id=row_id(req), type=EventType.escalated,
                                  to_value=deadline.isoformat() if deadline else None))
         notify.escalated(session, req, deadline)
         session.commit()
@@ -76,7 +78,7 @@ def escalate_due(session: Session) -> None:
 def overdue(session: Session, now: dt.datetime | None = None, limit: int = 300) -> list[Req]:
     now = now or utcnow()
     return list(session.exec(select(Req).where(deadlines.overdue_sql(now))
-                             .order_by(deadlines.next_deadline_sql(), Req.id).limit(limit)))
+                             .order_by(deadlines.next_deadline_sql(), col(Req.id)).limit(limit)))
 
 
 @router.get("/admin/supervision")
@@ -139,8 +141,8 @@ def save_rule(request: Request, session: SessionDep, user: Admin,
             return back
         flag = {"urgent": True, "ordinary": False}.get(urgent)
         clash = session.exec(select(DeadlineRule).where(
-            DeadlineRule.urgent.is_(None) if flag is None else DeadlineRule.urgent == flag,
-            DeadlineRule.category_code.is_(None) if code is None else DeadlineRule.category_code == code)).first()
+            col(DeadlineRule.urgent).is_(None) if flag is None else DeadlineRule.urgent == flag,
+            col(DeadlineRule.category_code).is_(None) if code is None else DeadlineRule.category_code == code)).first()
         rule = clash or DeadlineRule(urgent=flag, category_code=code)
     rule.respond_hours, rule.resolve_hours = respond, resolve
     rule.updated_at, rule.updated_by_id = utcnow(), user.id

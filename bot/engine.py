@@ -24,12 +24,13 @@ import time
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot import flows, webchat
 from bot.turn import Turn
 from bot.types import Incoming, Outcome, Reply
 from core import notify
+from core.db import row_id
 from core.models import Conversation, ProcessedUpdate, Resident, ResidentIdentity, utcnow
 
 log = logging.getLogger(__name__)
@@ -124,7 +125,7 @@ def _resident(session: Session, inc: Incoming) -> Resident:
     resident = Resident(language=inc.language if inc.language in ("zh", "en") else "zh")
     session.add(resident)
     session.flush()
-    session.add(ResidentIdentity(resident_id=resident.id, channel=inc.channel, external_user_id=inc.user_id,
+    session.add(ResidentIdentity(resident_id=row_id(resident), channel=inc.channel, external_user_id=inc.user_id,
                                  chat_id=inc.chat_id))
     try:
         session.flush()
@@ -146,7 +147,7 @@ def _save(turn: Turn, conv_id: int | None, version: int) -> Outcome:
     s.flush()
     result = s.exec(
         update(Conversation)
-        .where(Conversation.id == conv_id, Conversation.version == version)
+        .where(col(Conversation.id) == conv_id, col(Conversation.version) == version)
         .values(state=str(turn.state), data=turn.data, resident_id=None if turn.forgotten else turn.resident.id,
                 version=version + 1, updated_at=utcnow())
     )

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, or_, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.callbacks import Rate
 from bot.types import Button, Reply
+from core.db import row_id
 from core.models import Outbox, OutboxStatus, utcnow
 
 log = logging.getLogger(__name__)
@@ -49,20 +50,20 @@ def claim(session: Session, channel: str, limit: int = 50, address: str | None =
     """Take up to `limit` rows of a channel for this process, oldest first."""
     now = utcnow()
     stale = now - dt.timedelta(seconds=LEASE_SECONDS)
-    available = or_(Outbox.status == OutboxStatus.pending,
-                    and_(Outbox.status == SENDING, Outbox.sent_at < stale))
-    q = select(Outbox).where(Outbox.channel == channel, available)
+    available = or_(col(Outbox.status) == OutboxStatus.pending,
+                    and_(col(Outbox.status) == SENDING, col(Outbox.sent_at) < stale))
+    q = select(Outbox).where(col(Outbox.channel) == channel, available)
     if address is not None:
         q = q.where(Outbox.address == address)
-    candidates = session.exec(q.order_by(Outbox.id).limit(limit)).all()
+    candidates = session.exec(q.order_by(col(Outbox.id)).limit(limit)).all()
     taken = []
     for row in candidates:
         result = session.exec(
-            update(Outbox).where(Outbox.id == row.id, Outbox.status == row.status, Outbox.attempts == row.attempts)
+            update(Outbox).where(col(Outbox.id) == row.id, col(Outbox.status) == row.status, col(Outbox.attempts) == row.attempts)
             .values(status=SENDING, sent_at=now, attempts=row.attempts + 1)
         )
         if result.rowcount == 1:
-            taken.append(Delivery(row.id, row.address, reply_for(row), row.purpose))
+            taken.append(Delivery(row_id(row), row.address, reply_for(row), row.purpose))
     session.commit()
     return taken
 

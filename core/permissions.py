@@ -23,7 +23,6 @@ from core.models import (
     Survey,
 )
 
-
 NOWHERE = [-1]  # an IN list that matches no row: `IN ()` is not valid SQL everywhere
 
 
@@ -62,6 +61,53 @@ def visible_communities(session: Session, user: StaffUser) -> list[Place]:
     if scope is not None:
         stmt = stmt.where(col(Place.id).in_(scope_ids(scope)))
     return list(session.exec(stmt))
+
+
+def unplaced_streets(session: Session, user: StaffUser) -> list[int] | None:
+    """Where a user sees requests that have no community yet (the "no place yet" queue): None means
+    everywhere (admins); a worker sees those of their communities' streets, and those that name no
+    place at all; organization viewers see none."""
+    if user.role == Role.admin:
+        return None
+    scope = community_scope(session, user)
+    if not scope:
+        return []
+    parents = session.exec(select(col(Place.parent_id)).where(col(Place.id).in_(scope),
+                                                              col(Place.parent_id).is_not(None)).distinct())
+    return [parent for parent in parents if parent is not None]  # None is filtered above: for the checker
+
+
+def unplaced_condition(session: Session, user: StaffUser):
+    """The requests without a community that the user may read (an SQL condition)."""
+    streets = unplaced_streets(session, user)
+    condition = col(Request.community_id).is_(None)
+    if streets is None:
+        return condition
+    if user.role != Role.worker:
+        return col(Request.id).in_(NOWHERE)
+    return condition & (col(Request.place_id).is_(None) | col(Request.place_id).in_(scope_ids(streets)))
+
+
+def requests_visible(stmt, session: Session, user: StaffUser):
+    """Restrict a statement on requests to those the user may read: their communities' requests and
+    the unplaced ones of their street."""
+    scope = community_scope(session, user)
+    if scope is None:
+        return stmt
+    return stmt.where(col(Request.community_id).in_(scope_ids(scope)) | unplaced_condition(session, user))
+
+
+def can_read_request(session: Session, user: StaffUser, request: Request) -> bool:
+    """Whether the user may read (and work) this request."""
+    if user.role not in (Role.admin, Role.worker):
+        return False
+    scope = community_scope(session, user)
+    if scope is None or request.community_id in scope:
+        return True
+    if request.community_id is not None:
+        return False
+    streets = unplaced_streets(session, user)
+    return request.place_id is None or request.place_id in (streets or [])
 
 
 def can_read_cluster(session: Session, user: StaffUser, cluster: Cluster) -> bool:
@@ -127,50 +173,3 @@ def can_edit_survey(session: Session, user: StaffUser, survey: Survey) -> bool:
     if scope is None:
         return True
     return bool(survey.target_place_ids) and set(survey.target_place_ids) <= set(scope)
-
-
-def unplaced_streets(session: Session, user: StaffUser) -> list[int] | None:
-    """Where a user sees requests that have no community yet (the "no place yet" queue): None means
-    everywhere (admins); a worker sees those of their communities' streets, and those that name no
-    place at all; organization viewers see none."""
-    if user.role == Role.admin:
-        return None
-    scope = community_scope(session, user)
-    if not scope:
-        return []
-    parents = session.exec(select(col(Place.parent_id)).where(col(Place.id).in_(scope),
-                                                              col(Place.parent_id).is_not(None)).distinct())
-    return [parent for parent in parents if parent is not None]  # None is filtered above: for the checker
-
-
-def unplaced_condition(session: Session, user: StaffUser):
-    """The requests without a community that the user may read (an SQL condition)."""
-    streets = unplaced_streets(session, user)
-    condition = col(Request.community_id).is_(None)
-    if streets is None:
-        return condition
-    if user.role != Role.worker:
-        return col(Request.id).in_(NOWHERE)
-    return condition & (col(Request.place_id).is_(None) | col(Request.place_id).in_(scope_ids(streets)))
-
-
-def requests_visible(stmt, session: Session, user: StaffUser):
-    """Restrict a statement on requests to those the user may read: their communities' requests and
-    the unplaced ones of their street."""
-    scope = community_scope(session, user)
-    if scope is None:
-        return stmt
-    return stmt.where(col(Request.community_id).in_(scope_ids(scope)) | unplaced_condition(session, user))
-
-
-def can_read_request(session: Session, user: StaffUser, request: Request) -> bool:
-    """Whether the user may read (and work) this request."""
-    if user.role not in (Role.admin, Role.worker):
-        return False
-    scope = community_scope(session, user)
-    if scope is None or request.community_id in scope:
-        return True
-    if request.community_id is not None:
-        return False
-    streets = unplaced_streets(session, user)
-    return request.place_id is None or request.place_id in (streets or [])

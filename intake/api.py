@@ -11,8 +11,8 @@ from sqlmodel import select
 
 from core.deps import SessionDep
 from core.models import Channel, Place
-from core.ratelimit import public_write
 from core.models import Request as Req
+from core.ratelimit import public_write
 from intake.service import IntakeError, IntakeIn, submit
 
 router = APIRouter(prefix="/api/v1", tags=["api"])

@@ -1,8 +1,10 @@
-"""The one intake service every channel calls: validate → persist → classify → notify.
+"""The one intake service every channel calls: validate → classify → persist, cluster, notify.
 
 Idempotent on (channel, external_id): a repeated delivery returns the request already stored.
-What is accepted is committed before classification, so a classifier failure loses nothing: the
-request stays unclassified and is flagged for review.
+One commit per request: the request, its history, its cluster and the outbox rows are written
+together, so nothing is ever half stored. Nothing that can fail for reasons of its own comes between
+acceptance and that commit: a classifier failure is caught (the request is kept unclassified and
+flagged for review) and clustering runs in a savepoint (a failure leaves the request unclustered).
 """
 
 from __future__ import annotations
@@ -17,13 +19,14 @@ from functools import cache
 from pydantic import BaseModel, Field
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core import deadlines, notify
-from core.db import write_lock
+from core.db import row_id, table_of, write_lock
 from core.i18n import gettext
 from core.models import (
     OPEN_STATUSES,
+    Category,
     Channel,
     EventType,
     Place,
@@ -33,9 +36,10 @@ from core.models import (
     utcnow,
 )
 from core.places import community_of
-from core.taxonomy import category_names
+from core.taxonomy import category_name
 from core.text import IntakeError, clean_text
 from nlp.cluster import assign
+from nlp.model import Prediction
 from nlp.registry import get_classifier
 
 log = logging.getLogger(__name__)
@@ -88,17 +92,25 @@ def _submit(session: Session, data: IntakeIn, *, classify: bool) -> IntakeResult
     if data.place_id is not None and session.get(Place, data.place_id) is None:
         raise IntakeError("unknown_place")
 
+    # Classify before writing: it is computation only, and a failure is caught and recorded, so the
+    # request, its history, its cluster and its notifications go to the database in ONE commit.
+    outcome = _predict(session, text) if classify else None
     request = Request(
         ticket=new_ticket(), text=text, language=data.language, channel=data.channel,
         external_id=external_id, resident_id=data.resident_id, contact=contact,
         place_id=data.place_id, community_id=community_of(session, data.place_id),
     )
+    if isinstance(outcome, Classified):
+        pred = outcome.prediction
+        request.category_code, request.kind, request.urgent = pred.category, pred.kind, pred.urgent
+        request.confidence, request.keywords, request.needs_review = pred.confidence, pred.keywords, pred.needs_review
+        request.model_version = outcome.version
+    elif outcome is not None:
+        request.needs_review = True
     deadlines.apply(session, request, fresh=True)  # response and resolution deadlines, in the same INSERT
     session.add(request)
     try:
         session.flush()
-        session.add(RequestEvent(request_id=request.id, type=EventType.created, to_value=data.channel))
-        session.commit()
     except IntegrityError:
         # Another process stored the same delivery first (or, rarely, the ticket collided).
         session.rollback()
@@ -106,13 +118,37 @@ def _submit(session: Session, data: IntakeIn, *, classify: bool) -> IntakeResult
         if existing is not None:
             return IntakeResult(existing, created=False)
         raise
-    if classify:
-        _classify(session, request)
+    request_id = row_id(request)  # flushed above
+    session.add(RequestEvent(request_id=request_id, type=EventType.created, to_value=data.channel))
+    if isinstance(outcome, Classified):
+        pred = outcome.prediction
+        session.add(RequestEvent(request_id=request_id, type=EventType.classified, to_value=pred.category,
+                                 message=f"kind={pred.kind} urgent={pred.urgent} confidence={pred.confidence:.2f}"))
+    elif outcome is not None:
+        session.add(RequestEvent(request_id=request_id, type=EventType.classification_failed, message=outcome[:500]))
+    if isinstance(outcome, Classified):
         _cluster(session, request)
     _notify(session, request)
     session.commit()
-    session.refresh(request)
     return IntakeResult(request, created=True)
+
+
+@dataclass
+class Classified:
+    prediction: Prediction
+    version: str
+
+
+def _predict(session: Session, text: str) -> Classified | str:
+    """The classifier's answer, or why there is none (the request is then kept for a worker)."""
+    try:
+        classifier = get_classifier(session)
+        if classifier is None:
+            raise RuntimeError("no trained model is active")
+        return Classified(classifier.predict([text])[0], classifier.version)
+    except Exception as exc:
+        log.exception("classification failed")
+        return str(exc) or type(exc).__name__
 
 
 def _find(session: Session, channel: str, external_id: str) -> Request | None:
@@ -121,47 +157,20 @@ def _find(session: Session, channel: str, external_id: str) -> Request | None:
     ).first()
 
 
-def _classify(session: Session, request: Request) -> None:
-    try:
-        classifier = get_classifier(session)
-        if classifier is None:
-            raise RuntimeError("no trained model is active")
-        pred = classifier.predict([request.text])[0]
-    except Exception as exc:  # the request is already stored; a worker classifies it
-        log.exception("classification failed for request %s", request.id)
-        request.needs_review = True
-        session.add(RequestEvent(request_id=request.id, type=EventType.classification_failed,
-                                 message=str(exc)[:500]))
-        session.add(request)
-        session.commit()
-        return
-    request.category_code = pred.category
-    request.kind = pred.kind
-    request.urgent = pred.urgent
-    request.confidence = pred.confidence
-    request.keywords = pred.keywords
-    request.model_version = classifier.version
-    request.needs_review = pred.needs_review
-    deadlines.apply(session, request, fresh=True)  # by urgency and category, in the same UPDATE
-    request.updated_at = utcnow()
-    session.add(request)
-    session.add(RequestEvent(request_id=request.id, type=EventType.classified, to_value=pred.category,
-                             message=f"kind={pred.kind} urgent={pred.urgent} confidence={pred.confidence:.2f}"))
-    session.commit()
-
-
 def _cluster(session: Session, request: Request) -> None:
-    """Join the request to a demand cluster; a failure leaves it unclustered, nothing is lost."""
+    """Join the request to a demand cluster inside a savepoint: a failure leaves it unclustered and
+    rolls back only the clustering, never the request."""
     try:
-        assign(session, request, commit=False)  # committed with the notification below
+        with session.begin_nested():
+            assign(session, request, commit=False)
     except Exception:
         log.exception("clustering failed for request %s", request.id)
-        session.rollback()
-        session.refresh(request)
+        request.cluster_id = None
 
 
 def _notify(session: Session, request: Request) -> None:
-    name = category_names(session, request.language).get(request.category_code or "", "")
+    category = session.get(Category, request.category_code) if request.category_code else None
+    name = category_name(category, request.language) if category else ""
     _ = gettext(request.language)
     notify.to_resident(session, request, _("We received your request, ticket {ticket}, category: {category}.").format(
         ticket=request.ticket, category=name or _("to be classified by a worker")), purpose="ack")
@@ -173,10 +182,10 @@ def _notify(session: Session, request: Request) -> None:
 
 def existing_external_ids(session: Session, channel: str, external_ids: list[str]) -> set[str]:
     """Which of these idempotency keys the channel has stored already."""
-    ids, out = list(dict.fromkeys(external_ids)), set()
+    ids, out = list(dict.fromkeys(external_ids)), set[str]()
     for i in range(0, len(ids), 500):
         out.update(session.exec(select(Request.external_id).where(
-            Request.channel == channel, Request.external_id.in_(ids[i:i + 500]))))
+            Request.channel == channel, col(Request.external_id).in_(ids[i:i + 500]))))
     return out
 
 
@@ -235,13 +244,13 @@ def _submit_many(session: Session, items: list[IntakeIn], notify_: bool, keyword
 
     stored: dict[tuple[str, str], Request] = {}
     for channel in {data.channel for _, data, *_ in accepted}:
-        keys = [eid for _, data, _, _, eid in accepted if data.channel == channel]
-        for i in range(0, len(keys), 500):
+        wanted = [eid for _, data, _, _, eid in accepted if data.channel == channel]
+        for i in range(0, len(wanted), 500):
             for r in session.exec(select(Request).where(Request.channel == channel,
-                                                        Request.external_id.in_(keys[i:i + 500]))):
+                                                        col(Request.external_id).in_(wanted[i:i + 500]))):
                 stored[(r.channel, r.external_id)] = r
     place_ids = {data.place_id for _, data, *_ in accepted if data.place_id is not None}
-    known = set(session.exec(select(Place.id).where(Place.id.in_(place_ids)))) if place_ids else set()
+    known = set(session.exec(select(Place.id).where(col(Place.id).in_(place_ids)))) if place_ids else set()
     communities = {pid: community_of(session, pid) for pid in known}
 
     fresh, repeats, keys = [], [], set()
@@ -286,13 +295,13 @@ def _submit_many(session: Session, items: list[IntakeIn], notify_: bool, keyword
         rows.append(row)
     # One INSERT for the batch (a plain executemany: the ORM's bulk path costs more than the database),
     # then one SELECT for the stored rows, matched back by their idempotency keys.
-    session.execute(insert(Request.__table__), rows)
-    by_key = {}
+    session.execute(insert(table_of(Request)), rows)
+    by_key: dict[tuple[str, str | None], Request] = {}
     for channel in {data.channel for _, data, *_ in fresh}:
         keys_ = [eid for _, data, _, _, eid in fresh if data.channel == channel]
         for i in range(0, len(keys_), 500):
             by_key.update(((r.channel, r.external_id), r) for r in session.exec(
-                select(Request).where(Request.channel == channel, Request.external_id.in_(keys_[i:i + 500]))))
+                select(Request).where(Request.channel == channel, col(Request.external_id).in_(keys_[i:i + 500]))))
     requests = [by_key[(data.channel, eid)] for _, data, _, _, eid in fresh]
     for (i, *_rest), request in zip(fresh, requests, strict=True):
         results[i] = IntakeResult(request, created=True)
@@ -320,7 +329,7 @@ def _submit_many(session: Session, items: list[IntakeIn], notify_: bool, keyword
             event(EventType.status_changed, from_value=Status.received, to_value=request.status)
         if data.reply:
             event(EventType.reply, message=data.reply)
-    session.execute(insert(RequestEvent.__table__), events)
+    session.execute(insert(table_of(RequestEvent)), events)
 
     classified = [(r, a) for r, a in zip(requests, analyses, strict=True) if a.prediction is not None]
     if classified:

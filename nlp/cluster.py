@@ -48,6 +48,7 @@ ANY_MARK = MARK + "*"  # members naming any building (per family: "$*栋")
 W_CONCEPT = {"object": 1.0, "minor": 0.5, "problem": 0.35, "place": 0.35}  # by kind of concept
 W_WORDS = 0.6  # the content words together, against a concept part of norm 1
 K_WORDS = 8  # content words kept per request
+K_OBJECTS, K_OTHERS = 3, 3  # concepts kept per request
 THRESHOLD = 0.35  # chosen on nlp/data/eval/val.jsonl (docs/nlp.md); never on the test split
 CATEGORY_WEIGHT = 0.1  # + when the cluster's members share the request's category, − when none does
 MARK_BONUS = 0.1  # the same building or gate
@@ -239,8 +240,13 @@ def marks_of(folded: str) -> frozenset[str]:
 
 
 def signature(text: str, place: object = None, category: str | None = None, places: PlaceTable | None = None,
-              idf=None) -> Signature:
-    """What clustering knows about one request."""
+              idf=None, concepts: bool = True, words: int = K_WORDS) -> Signature:
+    """What clustering knows about one request.
+
+    concepts=False keeps words only: without places (a table of letters from a whole city),
+    concepts join topics (buses, kindergartens), not issues, and the letters' own words
+    (estate and road names) are what tell one issue from another.
+    """
     lex = lexicon()
     folded = fold(text)
     scope, community, spans = places.resolve(place, folded) if places else (place, None, [])
@@ -248,12 +254,12 @@ def signature(text: str, place: object = None, category: str | None = None, plac
     for a, b in reversed(spans):  # place names are the scope, not the issue
         folded = folded[:a] + " " + folded[b:]
     marks = marks_of(folded)
-    concept_spans = lex.spans(folded)
-    found = list(dict.fromkeys(c for c, _, _ in concept_spans))
+    concept_spans = lex.spans(folded) if concepts else []
+    found = _main_concepts([c for c, _, _ in concept_spans], lex)
     vec: Vector = {CONCEPT + c: W_CONCEPT[lex.kind[c]] for c in found}
     for _, a, b in reversed(concept_spans):  # the concept stands for its spelling: no sub-words of it again
         folded = folded[:a] + " " + folded[b:]
-    words = _words(folded, lex, idf)
+    words = _words(folded, lex, idf, words)
     if words:
         norm = math.sqrt(sum(w * w for w in words.values()))
         scale = W_WORDS if vec else 1.0
@@ -263,11 +269,21 @@ def signature(text: str, place: object = None, category: str | None = None, plac
                      marks, category, community, precise)
 
 
-def _words(folded: str, lex, idf) -> Vector:
+def _main_concepts(mentions: list[str], lex) -> list[str]:
+    """The concepts a request is about: at most K_OBJECTS objects and K_OTHERS others, the most
+    mentioned first (a long letter names a dozen things in passing; its issue is what it repeats)."""
+    counts = Counter(mentions)
+    order = sorted(counts, key=lambda c: (-counts[c], mentions.index(c)))
+    objects = [c for c in order if lex.kind[c] == "object"][:K_OBJECTS]
+    others = [c for c in order if lex.kind[c] != "object"][:K_OTHERS]
+    return objects + others
+
+
+def _words(folded: str, lex, idf, k: int = K_WORDS) -> Vector:
     idf, median = idf or idf_table()
     counts = Counter(w for w in content_words(folded, search=True) if w not in lex.generic)
     weights = {w: n * idf.get(w, median) for w, n in counts.items()}
-    return dict(sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:K_WORDS])
+    return dict(sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:k])
 
 
 def index_terms(sig: Signature) -> Vector:

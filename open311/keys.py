@@ -13,7 +13,7 @@ import math
 import secrets
 import unicodedata
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from core.audit import audit
 from core.models import ApiKey, Channel, StaffUser, utcnow
@@ -63,7 +63,7 @@ def create_key(session: Session, name: str, created_by: StaffUser | None = None,
 
 
 def list_keys(session: Session) -> list[ApiKey]:
-    return list(session.exec(select(ApiKey).order_by(ApiKey.revoked_at.is_not(None), ApiKey.name)))
+    return list(session.exec(select(ApiKey).order_by(col(ApiKey.revoked_at).is_not(None), col(ApiKey.name))))
 
 
 def revoke_key(session: Session, key: ApiKey | None, by: StaffUser | None = None, ip: str = "") -> ApiKey:
@@ -106,7 +106,7 @@ def external_id(key: ApiKey, token: str) -> str:
 
 def filed_by(key: ApiKey):
     """A condition on requests: those this key filed."""
-    return (Req.channel == Channel.open311) & Req.external_id.startswith(f"{key.id}:", autoescape=True)
+    return (col(Req.channel) == Channel.open311) & col(Req.external_id).startswith(f"{key.id}:", autoescape=True)
 
 
 def retry_after(session: Session, key: ApiKey) -> int | None:
@@ -119,6 +119,6 @@ def retry_after(session: Session, key: ApiKey) -> int | None:
     count = session.exec(select(func.count()).select_from(recent.subquery())).one()
     if count < limit:
         return None
-    oldest = session.exec(recent.order_by(Req.created_at).limit(1)).first()
+    oldest = session.exec(recent.order_by(col(Req.created_at)).limit(1)).first()
     wait = (oldest + RATE_WINDOW - utcnow()).total_seconds() if oldest else RATE_WINDOW.total_seconds()
     return max(1, math.ceil(wait))

@@ -11,11 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core import deadlines
 from core.audit import audit
-from core.db import write_lock
+from core.db import row_id, write_lock
 from core.i18n import N_, gettext
 from core.models import (
     OPEN_STATUSES,
@@ -88,7 +88,7 @@ def _keep_choice(session: Session, req: Req, chosen: Category | None) -> None:
     message = _note(N_("the client chose the category {chosen}, the model said {model}: to review"),
                     chosen=services.name_of(chosen, WORKERS_LANGUAGE),
                     model=services.name_of(model, WORKERS_LANGUAGE) if model else "—")
-    session.add(RequestEvent(request_id=req.id, type=EventType.note, from_value=req.category_code,
+    session.add(RequestEvent(request_id=row_id(req), type=EventType.note, from_value=req.category_code,
                              to_value=chosen.code, message=message))
     req.category_code = chosen.code
     req.needs_review = True
@@ -100,10 +100,10 @@ def _keep_choice(session: Session, req: Req, chosen: Category | None) -> None:
 def _note_extras(session: Session, req: Req, answers: list[tuple[str, str]], media_url: str | None) -> None:
     if answers:
         lines = "；".join(f"{question}：{value}" for question, value in answers)
-        session.add(RequestEvent(request_id=req.id, type=EventType.note,
+        session.add(RequestEvent(request_id=row_id(req), type=EventType.note,
                                  message=_note(N_("Open311 attributes: {lines}"), lines=lines)))
     if media_url:
-        session.add(RequestEvent(request_id=req.id, type=EventType.note,
+        session.add(RequestEvent(request_id=row_id(req), type=EventType.note,
                                  message=_note(N_("Open311 media link: {url}"), url=media_url)))
 
 
@@ -114,7 +114,7 @@ def _note(message: str, **params) -> str:
 def notice(session: Session, req: Req, lang: str) -> str:
     """What the client may tell the resident: where the request went and its ticket."""
     _ = gettext(lang)
-    agency = _agencies(session, [req]).get(req.id)
+    agency = _agencies(session, [req]).get(row_id(req))
     if agency:
         text = _("Passed to {agency}, ticket {ticket}. Its status here follows the community workers' "
                  "actions.").format(agency=agency, ticket=req.ticket)
@@ -140,10 +140,8 @@ def window(start: dt.datetime | None, end: dt.datetime | None, now: dt.datetime 
     None when the two given dates span more than that."""
     span = dt.timedelta(days=DEFAULT_DAYS)
     now = now or utcnow()
-    if start is None and end is None:
-        return now - span, now
     if start is None:
-        return end - span, end
+        return (now - span, now) if end is None else (end - span, end)
     if end is None:
         return start, start + span
     return (start, end) if end - start <= span else None
@@ -154,7 +152,7 @@ def find(session: Session, key: ApiKey, q: Query) -> list[Req]:
     overrides every other filter, as the specification says."""
     stmt = select(Req).where(keys.filed_by(key))
     if q.ids is not None:
-        stmt = stmt.where(Req.ticket.in_(q.ids))
+        stmt = stmt.where(col(Req.ticket).in_(q.ids))
     else:
         if q.service_code:
             stmt = stmt.where(Req.category_code == q.service_code)
@@ -163,10 +161,10 @@ def find(session: Session, key: ApiKey, q: Query) -> list[Req]:
         if q.end is not None:
             stmt = stmt.where(Req.created_at <= q.end)
         if q.statuses == {"open"}:
-            stmt = stmt.where(Req.status.in_(OPEN_STATUSES))
+            stmt = stmt.where(col(Req.status).in_(OPEN_STATUSES))
         elif q.statuses == {"closed"}:
-            stmt = stmt.where(Req.status.not_in(OPEN_STATUSES))
-    return list(session.exec(stmt.order_by(Req.created_at.desc(), Req.id.desc()).limit(MAX_RESULTS)))
+            stmt = stmt.where(col(Req.status).not_in(OPEN_STATUSES))
+    return list(session.exec(stmt.order_by(col(Req.created_at).desc(), col(Req.id).desc()).limit(MAX_RESULTS)))
 
 
 def by_ticket(session: Session, key: ApiKey, ticket: str) -> Req | None:
@@ -189,31 +187,32 @@ def _when(value: dt.datetime | None) -> str | None:
 def _agencies(session: Session, reqs: list[Req]) -> dict[int, str]:
     """Who is responsible: the organization of a linked project, else the community."""
     project_ids = {r.project_id for r in reqs if r.project_id}
-    orgs: dict[int, str] = {}
+    orgs: dict[int | None, str] = {}  # by id (SQLModel types a selected id as optional)
     if project_ids:
-        rows = session.exec(select(ServiceProject.id, Organization.name)
-                            .join(Organization, Organization.id == ServiceProject.organization_id)
-                            .where(ServiceProject.id.in_(project_ids)))
+        rows = session.exec(select(col(ServiceProject.id), Organization.name)
+                            .join(Organization, col(Organization.id) == col(ServiceProject.organization_id))
+                            .where(col(ServiceProject.id).in_(project_ids)))
         orgs = dict(rows.all())
     community_ids = {r.community_id for r in reqs if r.community_id}
-    communities = dict(session.exec(select(Place.id, Place.name).where(Place.id.in_(community_ids))).all()) \
+    communities: dict[int | None, str] = dict(
+        session.exec(select(col(Place.id), Place.name).where(col(Place.id).in_(community_ids))).all()) \
         if community_ids else {}
     out = {}
     for r in reqs:
         name = orgs.get(r.project_id) or communities.get(r.community_id)
         if name:
-            out[r.id] = name
+            out[row_id(r)] = name
     return out
 
 
 def _latest_replies(session: Session, reqs: list[Req]) -> dict[int, str]:
     """The latest reply to each request; a duplicate is answered through the ticket it follows."""
-    worked = {r.id: r.duplicate_of_id or r.id for r in reqs}
+    worked = {row_id(r): r.duplicate_of_id or row_id(r) for r in reqs}
     if not worked:
         return {}
     rows = session.exec(select(RequestEvent.request_id, RequestEvent.message)
-                        .where(RequestEvent.request_id.in_(set(worked.values())), RequestEvent.type == EventType.reply)
-                        .order_by(RequestEvent.created_at, RequestEvent.id))
+                        .where(col(RequestEvent.request_id).in_(set(worked.values())), RequestEvent.type == EventType.reply)
+                        .order_by(col(RequestEvent.created_at), col(RequestEvent.id)))
     latest = {request_id: message for request_id, message in rows}  # the last one wins
     return {rid: latest[wid] for rid, wid in worked.items() if wid in latest}
 
@@ -224,19 +223,19 @@ def as_open311(session: Session, reqs: list[Req], lang: str) -> list[dict]:
     names = {c.code: services.name_of(c, lang) for c in session.exec(select(Category))}
     agencies = _agencies(session, reqs)
     replies = _latest_replies(session, reqs)
-    places = {p.id: p for p in session.exec(select(Place))} if any(r.place_id for r in reqs) else {}
+    places = {row_id(p): p for p in session.exec(select(Place))} if any(r.place_id for r in reqs) else {}
     out = []
     for r in reqs:
         address, place = address_of(r.place_id, places)
-        reply = replies.get(r.id)
-        item = {
+        reply = replies.get(row_id(r))
+        item: dict[str, object] = {
             "service_request_id": r.ticket,
             "status": "open" if r.status in OPEN_STATUSES else "closed",
             "status_notes": redact(reply) if reply else None,
-            "service_name": names.get(r.category_code),
+            "service_name": names.get(r.category_code) if r.category_code else None,
             "service_code": r.category_code or "",  # "": not classified yet
             "description": redact(r.text),
-            "agency_responsible": agencies.get(r.id),
+            "agency_responsible": agencies.get(row_id(r)),
             "service_notice": None,
             "requested_datetime": _when(r.created_at),
             "updated_datetime": _when(r.resolved_at if r.status not in OPEN_STATUSES and r.resolved_at

@@ -15,7 +15,7 @@ import datetime as dt
 import math
 import re
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core.i18n import N_, gettext
 from core.models import Category
@@ -36,7 +36,7 @@ _GROUP_OF = {code: group for group, codes in GROUPS.items() for code in codes}
 
 
 def active_categories(session: Session) -> list[Category]:
-    return list(session.exec(select(Category).where(Category.active).order_by(Category.sort_order, Category.code)))
+    return list(session.exec(select(Category).where(Category.active).order_by(col(Category.sort_order), col(Category.code))))
 
 
 def category(session: Session, code: str | None) -> Category | None:

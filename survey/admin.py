@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Annotated
+from typing import Annotated, TypedDict
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from core.audit import audit
+from core.db import row_id
 from core.deps import SessionDep, client_ip, require
 from core.i18n import translator
 from core.models import Place, Role, ServiceProject, StaffUser, Survey, SurveyResponse
@@ -66,10 +67,10 @@ def _check_edit(session: Session, user: StaffUser, survey: Survey) -> None:
 @router.get("")
 def survey_list(request: Request, session: SessionDep, user: Staff):
     """Every survey with its state and number of responses."""
-    counts = dict(session.exec(select(SurveyResponse.survey_id, func.count()).group_by(SurveyResponse.survey_id)).all())
-    surveys = [s for s in session.exec(select(Survey).order_by(Survey.id.desc())) if can_read_survey(session, user, s)]
+    counts = dict(session.exec(select(SurveyResponse.survey_id, func.count()).group_by(col(SurveyResponse.survey_id))).all())
+    surveys = [s for s in session.exec(select(Survey).order_by(col(Survey.id).desc())) if can_read_survey(session, user, s)]
     lang = language(request)
-    rows = [{"survey": s, "title": title_of(s, lang), "state": state(s), "responses": counts.get(s.id, 0),
+    rows = [{"survey": s, "title": title_of(s, lang), "state": state(s), "responses": counts.get(row_id(s), 0),
              "editable": can_edit(session, user, s), "url": public_url(s)} for s in surveys]
     return render(request, "survey/admin_list.html", user=user, rows=rows, templates=TEMPLATES, error=None)
 
@@ -108,6 +109,22 @@ def new_survey(request: Request, session: SessionDep, user: Staff,
                   **_edit_context(session, user))
 
 
+class _Values(TypedDict):
+    slug: str
+    title: str
+    title_en: str
+    description: str
+    description_en: str
+    purpose: str
+    anonymous: bool
+    one_response_per_resident: bool
+    targets: list[int]
+    project_id: int | None
+    opens_at: str
+    closes_at: str
+    questions: str
+
+
 class _Form:
     """The edit form's fields, read once for create and update."""
 
@@ -124,7 +141,7 @@ class _Form:
                  opens_at: Annotated[str, Form(max_length=10)] = "",
                  closes_at: Annotated[str, Form(max_length=10)] = "",
                  questions: Annotated[str, Form(max_length=200_000)] = "[]"):
-        self.values = {"slug": slug.strip(), "title": title.strip(), "title_en": title_en.strip(),
+        self.values: _Values = {"slug": slug.strip(), "title": title.strip(), "title_en": title_en.strip(),
                        "description": description.strip(), "description_en": description_en.strip(),
                        "purpose": purpose, "anonymous": bool(anonymous),
                        "one_response_per_resident": bool(one_response_per_resident), "targets": targets or [],
@@ -249,7 +266,7 @@ def import_survey(request: Request, session: SessionDep, user: Staff,
             raise SurveyError("bad_definition", detail="target_places: only your own communities")
     except SurveyError as exc:
         session.rollback()
-        surveys = [s for s in session.exec(select(Survey).order_by(Survey.id.desc()))
+        surveys = [s for s in session.exec(select(Survey).order_by(col(Survey.id).desc()))
                    if can_read_survey(session, user, s)]
         rows = [{"survey": s, "title": title_of(s, lang), "state": state(s), "responses": 0,
                  "editable": can_edit(session, user, s), "url": public_url(s)} for s in surveys]
@@ -282,7 +299,7 @@ def token_links(survey_id: int, request: Request, session: SessionDep, user: Sta
     survey = _survey(session, user, survey_id)
     _check_edit(session, user, survey)
     base = public_url(survey)
-    lines = ["number,url"] + [f"{n},{base}?{urlencode({'t': make_token(survey.id, n)})}"
+    lines = ["number,url"] + [f"{n},{base}?{urlencode({'t': make_token(row_id(survey), n)})}"
                               for n in range(start, start + count)]
     audit(session, user, "survey_links", "survey", survey.id, ip=client_ip(request), start=start, count=count)
     session.commit()
@@ -312,7 +329,7 @@ def results(survey_id: int, request: Request, session: SessionDep, user: Staff,
     rows = res.responses(session, survey, filters)
     summaries = res.summarize(session, survey, rows, lang)
     project = session.get(ServiceProject, survey.project_id) if survey.project_id else None
-    trend = res.project_satisfaction(session, project.id) if project else []
+    trend = res.project_satisfaction(session, row_id(project)) if project else []
     query = urlencode({k: v for k, v in {"community": community, "date_from": date_from,
                                          "date_to": date_to}.items() if v})
     return render(request, "survey/admin_results.html", user=user, survey=survey, title=title_of(survey, lang),
@@ -429,8 +446,8 @@ def satisfaction(request: Request, session: SessionDep, user: Staff):
     """Satisfaction per service project per month, from survey ratings beside all channels."""
     from core.models import Organization, Rating
 
-    ids = session.exec(select(Rating.project_id).where(Rating.project_id.is_not(None)).distinct()).all()
-    projects = session.exec(visible_projects(session, user).where(ServiceProject.id.in_(ids or [-1]))).all()
+    ids = session.exec(select(Rating.project_id).where(col(Rating.project_id).is_not(None)).distinct()).all()
+    projects = session.exec(visible_projects(session, user).where(col(ServiceProject.id).in_(ids or [-1]))).all()
     orgs = {o.id: o.name for o in session.exec(select(Organization)).all()}
     rows = [{"project": p, "org": orgs.get(p.organization_id, ""), "trend": res.project_satisfaction(session, p.id)}
             for p in projects]

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Path, Request
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
+from core.db import row_id
 from core.deps import SessionDep, client_ip
 from core.models import Channel, Survey
 from core.ratelimit import public_write
@@ -109,7 +110,7 @@ def create_response(survey_id: SurveyId, body: ResponseCreate, request: Request,
     survey = _published(session, survey_id)
     lang = body.language
     if survey.one_response_per_resident:
-        key = check_token(survey.id, body.token)
+        key = check_token(row_id(survey), body.token)
         if key is None:
             code = "bad_token" if body.token else "token_required"
             raise HTTPException(403, detail={"code": code, "message": SurveyError(code).message(lang)})

@@ -8,8 +8,9 @@ import json
 from pathlib import Path
 
 from pydantic import ValidationError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from core.db import row_id
 from core.models import Place, ServiceProject, Survey, utcnow
 from core.settings import get_settings
 from survey.schema import SurveyDefinition, Text
@@ -49,12 +50,12 @@ def error_text(exc: ValidationError) -> str:
 
 
 def _place_ids(session: Session, codes: list[str]) -> list[int]:
-    ids = []
+    ids: list[int] = []
     for code in codes:
         place = session.exec(select(Place).where(Place.code == code)).first()
         if place is None:
             raise SurveyError("bad_definition", detail=f"unknown place code {code!r}")
-        ids.append(place.id)
+        ids.append(row_id(place))
     return ids
 
 
@@ -156,7 +157,7 @@ def publish_demo(session: Session, wishes: list[str], responses: int = 60, seed:
     from survey.service import SurveyError as _Refused
     from survey.service import submit_response
 
-    project = session.exec(select(ServiceProject).order_by(ServiceProject.id)).first()
+    project = session.exec(select(ServiceProject).order_by(col(ServiceProject.id))).first()
     surveys = publish_templates(session, project_id=project.id if project else None)
     compounds = session.exec(select(Place).where(Place.kind == "compound")).all()
     if not compounds:

@@ -16,8 +16,9 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from core.db import row_id
 from core.deps import FormDataDep, SessionDep, client_ip
 from core.i18n import gettext
 from core.models import Channel, Place, PlaceKind, Survey, SurveyResponse
@@ -89,13 +90,13 @@ def place_groups(session: Session, survey: Survey) -> list[tuple[Place, list[Pla
     """Communities with their compounds and grids, limited to the survey's target places."""
     from survey.service import _targets
 
-    communities = session.exec(select(Place).where(Place.kind == PlaceKind.community).order_by(Place.name)).all()
-    children = session.exec(select(Place).where(Place.kind.in_([PlaceKind.compound, PlaceKind.grid]))
-                            .order_by(Place.name)).all()
+    communities = session.exec(select(Place).where(Place.kind == PlaceKind.community).order_by(col(Place.name))).all()
+    children = session.exec(select(Place).where(col(Place.kind).in_([PlaceKind.compound, PlaceKind.grid]))
+                            .order_by(col(Place.name))).all()
     by_parent: dict[int | None, list[Place]] = {}
     for p in children:
         by_parent.setdefault(p.parent_id, []).append(p)
-    return [(c, by_parent.get(c.id, [])) for c in communities if _targets(session, survey, c.id)]
+    return [(c, by_parent.get(row_id(c), [])) for c in communities if _targets(session, survey, row_id(c))]
 
 
 def form_answers(form) -> dict:
@@ -165,7 +166,7 @@ def survey_form(slug: str, request: Request, session: SessionDep,
     if survey.one_response_per_resident:
         # remembered for this browser, so that switching language (?lang=) keeps the personal link
         token = token or request.session.get(f"survey_t_{survey.id}", "")
-        key = check_token(survey.id, token)
+        key = check_token(row_id(survey), token)
         if key is not None:
             request.session[f"survey_t_{survey.id}"] = token
         if key is None:
@@ -204,7 +205,7 @@ def survey_submit(slug: str, request: Request, session: SessionDep, form: FormDa
     if current != "open":
         return _render_state(request, survey, current, status_code=409)
     if survey.one_response_per_resident:
-        respondent_key = check_token(survey.id, token)
+        respondent_key = check_token(row_id(survey), token)
         if respondent_key is None:
             return _render_state(request, survey, "bad_token" if token else "token_required", status_code=403)
     else:

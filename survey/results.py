@@ -7,10 +7,12 @@ import datetime as dt
 import io
 import statistics
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from core.db import row_id
 from core.i18n import translator
 from core.models import Place, Rating, Request, Survey, SurveyResponse
 from core.places import community_of
@@ -41,7 +43,7 @@ class Summary:
 
 
 def community_map(session: Session) -> dict[int, int | None]:
-    return {p.id: community_of(session, p.id) for p in session.exec(select(Place)).all()}
+    return {row_id(p): community_of(session, row_id(p)) for p in session.exec(select(Place)).all()}
 
 
 def responses(session: Session, survey: Survey, filters: Filters) -> list[SurveyResponse]:
@@ -51,7 +53,7 @@ def responses(session: Session, survey: Survey, filters: Filters) -> list[Survey
     if filters.date_to:
         end = dt.datetime.combine(filters.date_to + dt.timedelta(days=1), dt.time(), dt.UTC)
         stmt = stmt.where(SurveyResponse.created_at < end)
-    rows = session.exec(stmt.order_by(SurveyResponse.created_at, SurveyResponse.id)).all()
+    rows = session.exec(stmt.order_by(col(SurveyResponse.created_at), col(SurveyResponse.id))).all()
     if filters.community is None and filters.scope is None:
         return list(rows)
     communities = community_map(session)
@@ -66,7 +68,7 @@ def responses(session: Session, survey: Survey, filters: Filters) -> list[Survey
     return out
 
 
-def _bars(counter: Counter, labels: list[tuple[str, str]], answered: int) -> list[tuple[str, int, float]]:
+def _bars(counter: Counter, labels: Sequence[tuple[object, str]], answered: int) -> list[tuple[str, int, float]]:
     return [(label, counter.get(value, 0), counter.get(value, 0) / answered if answered else 0.0)
             for value, label in labels]
 
@@ -82,8 +84,9 @@ def summarize(session: Session, survey: Survey, rows: list[SurveyResponse], lang
             labels = [(o.value, o.label.get(lang)) for o in q.options]
             if q.other:
                 labels.append((OTHER, translator(lang).pgettext("results", "Other")))
-                s.texts = [(redact(r.answers[f"{q.id}_other"]), None) for r in rows
-                           if f"{q.id}_other" in r.answers][-TEXT_SAMPLE:]
+                others: list[tuple[str, str | None]] = [(redact(r.answers[f"{q.id}_other"]), None) for r in rows
+                                                        if f"{q.id}_other" in r.answers]
+                s.texts = others[-TEXT_SAMPLE:]
             s.bars = _bars(counter, labels, len(values))
         elif q.type in ("rating", "nps"):
             counter = Counter(values)
@@ -116,7 +119,7 @@ def summarize(session: Session, survey: Survey, rows: list[SurveyResponse], lang
             s.bars = [(name, n, n / len(values)) for name, n in counter.most_common(30)]
         elif q.type == "text":
             tickets = {req.external_id: req.ticket for req in session.exec(select(Request).where(
-                Request.external_id.in_([f"survey:{r.id}:{q.id}" for r in rows[-TEXT_SAMPLE:]])))}
+                col(Request.external_id).in_([f"survey:{r.id}:{q.id}" for r in rows[-TEXT_SAMPLE:]])))}
             s.texts = [(redact(r.answers[q.id]), tickets.get(f"survey:{r.id}:{q.id}"))
                        for r in rows[-TEXT_SAMPLE:] if q.id in r.answers][::-1]
         out.append(s)
@@ -125,7 +128,7 @@ def summarize(session: Session, survey: Survey, rows: list[SurveyResponse], lang
 
 def project_satisfaction(session: Session, project_id: int) -> list[dict]:
     """Mean rating per month of a service project: from surveys, and from all channels."""
-    ratings = session.exec(select(Rating).where(Rating.project_id == project_id).order_by(Rating.created_at)).all()
+    ratings = session.exec(select(Rating).where(Rating.project_id == project_id).order_by(col(Rating.created_at))).all()
     months: dict[str, dict[str, list[int]]] = {}
     for r in ratings:
         month = r.created_at.strftime("%Y-%m")

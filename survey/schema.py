@@ -7,7 +7,7 @@ this module; these models are the one place that says which dicts are valid.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -17,7 +17,7 @@ PURPOSES = ("needs", "satisfaction", "participation")
 OTHER = "_other"  # the option value that stands for "other, please specify"
 
 # the default Likert scale: 1 = strongly disagree … 5 = strongly agree
-LIKERT_SCALE = [
+LIKERT_SCALE: list[dict[str, Any]] = [
     {"value": "1", "label": {"zh": "很不同意", "en": "Strongly disagree"}},
     {"value": "2", "label": {"zh": "不同意", "en": "Disagree"}},
     {"value": "3", "label": {"zh": "一般", "en": "Neutral"}},

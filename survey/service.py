@@ -28,13 +28,14 @@ import re
 from collections.abc import Iterable
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
+from core.db import row_id
 from core.i18n import N_, gettext
+from core.models import Channel, Place, PlaceKind, Rating, Request, Survey, SurveyResponse, utcnow
 from core.places import community_of
 from core.text import IntakeError, clean_text
 from intake.service import IntakeIn, submit
-from core.models import Channel, Place, PlaceKind, Rating, Request, Survey, SurveyResponse, utcnow
 from survey.schema import OTHER, Question, check_questions
 
 log = logging.getLogger(__name__)
@@ -135,7 +136,7 @@ def _targets(session: Session, survey: Survey, place_id: int) -> bool:
 def open_surveys(session: Session, place_id: int | None = None) -> list[Survey]:
     """Surveys residents can answer now, newest first; with a place, only those that target it."""
     now = utcnow()
-    rows = session.exec(select(Survey).where(Survey.status == "open").order_by(Survey.id.desc())).all()
+    rows = session.exec(select(Survey).where(Survey.status == "open").order_by(col(Survey.id).desc())).all()
     out = [s for s in rows if state(s, now) == "open"]
     if place_id is not None:
         out = [s for s in out if _targets(session, s, place_id)]
@@ -375,7 +376,7 @@ def submit_response(session: Session, survey: Survey, answers: dict, *, responde
     if survey.anonymous:
         resident_id = None  # an anonymous survey never ties answers to a person
 
-    response = SurveyResponse(survey_id=survey.id, respondent_key=respondent_key, resident_id=resident_id,
+    response = SurveyResponse(survey_id=row_id(survey), respondent_key=respondent_key, resident_id=resident_id,
                               place_id=place_id, channel=channel, answers=cleaned, client_hash=client_hash)
     session.add(response)
     try:
@@ -426,4 +427,4 @@ def requests_of(session: Session, response: SurveyResponse) -> list[Request]:
     """The requests made from a response's free-text answers."""
     return list(session.exec(select(Request).where(
         Request.channel == Channel.survey,
-        Request.external_id.startswith(f"survey:{response.id}:")).order_by(Request.id)))
+        col(Request.external_id).startswith(f"survey:{response.id}:")).order_by(col(Request.id))))

@@ -24,12 +24,13 @@ import re
 import time
 from enum import StrEnum
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.callbacks import CategoryChoice, CommunityChoice, ConsentAnswer, PlaceChoice
 from bot.turn import ANY, PASS, Kind, Step, Transitions, Turn
 from bot.types import Button
 from core import notify
+from core.db import row_id
 from core.models import (
     Category,
     EventType,
@@ -264,9 +265,9 @@ def _ask_place(turn: Turn, community_id: int | None = None) -> None:
     skip = [Button(turn.tr("bot_btn_place_skip"), PlaceChoice(None).data)]
     if community_id is None and len(compounds) > PLACE_BUTTONS_MAX:
         communities = turn.session.exec(select(Place).where(Place.kind == PlaceKind.community,
-                                                            Place.retired_at.is_(None))
-                                        .order_by(Place.name)).all()
-        buttons = [Button(c.name, CommunityChoice(c.id).data) for c in communities]
+                                                            col(Place.retired_at).is_(None))
+                                        .order_by(col(Place.name))).all()
+        buttons = [Button(c.name, CommunityChoice(row_id(c)).data) for c in communities]
         turn.say(turn.tr("bot_ask_place_community"), _rows(buttons) + [skip])
         return
     if community_id is not None:
@@ -316,17 +317,17 @@ def _record_extras(s: Session, request: Request, draft: dict) -> None:
     """The resident's own category choice, photos and location go into the request's history."""
     chosen = draft.get("category")
     if chosen and chosen != request.category_code:
-        s.add(RequestEvent(request_id=request.id, type=EventType.note, from_value=request.category_code,
+        s.add(RequestEvent(request_id=row_id(request), type=EventType.note, from_value=request.category_code,
                            to_value=chosen, message="category chosen by the resident in chat"))
         request.category_code = chosen
         request.needs_review = True
         request.updated_at = utcnow()
         s.add(request)
     for file_id in draft.get("photos") or []:
-        s.add(RequestEvent(request_id=request.id, type=EventType.note, message=f"photo: telegram file {file_id}"))
+        s.add(RequestEvent(request_id=row_id(request), type=EventType.note, message=f"photo: telegram file {file_id}"))
     if draft.get("location"):
         lat, lon = draft["location"]
-        s.add(RequestEvent(request_id=request.id, type=EventType.note, message=f"location: {lat:.6f},{lon:.6f}"))
+        s.add(RequestEvent(request_id=row_id(request), type=EventType.note, message=f"location: {lat:.6f},{lon:.6f}"))
     s.commit()
 
 
@@ -358,7 +359,7 @@ def _message_key(turn: Turn) -> str:
 def _category_buttons(turn: Turn) -> list[list[Button]]:
     names = category_names(turn.session, turn.lang)
     codes = [c.code for c in turn.session.exec(
-        select(Category).where(Category.active).order_by(Category.sort_order)).all()]
+        select(Category).where(Category.active).order_by(col(Category.sort_order))).all()]
     return _rows([Button(names[c], CategoryChoice(c).data) for c in codes])
 
 
@@ -369,9 +370,9 @@ def _place_in(turn: Turn, text: str) -> int | None:
 
 
 def _compounds(session: Session) -> list[Place]:
-    return list(session.exec(select(Place).where(Place.kind.in_([PlaceKind.compound, PlaceKind.grid]),
-                                                 Place.retired_at.is_(None))
-                             .order_by(Place.name)).all())
+    return list(session.exec(select(Place).where(col(Place.kind).in_([PlaceKind.compound, PlaceKind.grid]),
+                                                 col(Place.retired_at).is_(None))
+                             .order_by(col(Place.name))).all())
 
 
 def _rows(buttons: list[Button], width: int = 2) -> list[list[Button]]:

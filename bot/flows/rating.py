@@ -4,7 +4,7 @@
 
 The prompt with its five buttons is queued by `core.notify` when a request is resolved and sent
 by bot/outbox.py. A request is rated once per resident: pressing the old buttons again is answered,
-not stored twice (`core.feedback.record_rating`).
+not stored twice (`core.residents.record_rating`).
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from sqlmodel import select
 from bot.callbacks import Rate, SkipComment
 from bot.turn import ANY, PASS, Kind, Step, Transitions, Turn
 from bot.types import Button
-from core.feedback import RatingError, record_rating
+from core.db import row_id
 from core.models import Rating, Request
+from core.residents import RatingError, record_rating
 from core.text import IntakeError
 
 
@@ -31,7 +32,7 @@ def rate(turn: Turn, press: Rate) -> None:
     if request is None or request.resident_id != turn.resident.id:
         turn.notice(turn.tr("bot_not_yours"))
         return
-    if _already_rated(turn, request.id):
+    if _already_rated(turn, row_id(request)):
         turn.edit(turn.tr("bot_already_rated"))
         return
     if turn.state == State.ASK_COMMENT:  # another request's score was waiting for its comment
@@ -82,7 +83,7 @@ def _finish(turn: Turn, text: str) -> None:
     if request is None:
         turn.reset()
         return
-    if not _already_rated(turn, request.id):  # a retried turn must not rate twice
+    if not _already_rated(turn, row_id(request)):  # a retried turn must not rate twice
         try:
             record_rating(turn.session, request, pending["score"], text, channel=turn.inc.channel)
         except (RatingError, IntakeError) as exc:

@@ -13,11 +13,12 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.callbacks import Answer, PickSurvey
 from bot.turn import ANY, Kind, Transitions, Turn
 from bot.types import Button
+from core.db import row_id
 from core.models import Place, PlaceKind, Survey, SurveyResponse
 from survey.schema import LIKERT_SCALE, OTHER
 from survey.service import (
@@ -45,7 +46,7 @@ def offer(turn: Turn, _arg: str) -> None:
     if not surveys:
         turn.say(turn.tr("bot_survey_none"))
         return
-    turn.say(turn.tr("bot_survey_pick"), [[Button(_title(s, turn.lang)[:60], PickSurvey(s.id).data)] for s in surveys])
+    turn.say(turn.tr("bot_survey_pick"), [[Button(_title(s, turn.lang)[:60], PickSurvey(row_id(s)).data)] for s in surveys])
 
 
 def start(turn: Turn, press: PickSurvey) -> None:
@@ -247,8 +248,8 @@ def _ask(turn: Turn, survey: Survey, q: dict, progress: dict, edit: bool = False
         scale = q.get("options") or LIKERT_SCALE
         buttons = _rows([button(_label(o["label"], lang)[:20], o["value"]) for o in scale], 3)
     elif kind == "place":
-        places = turn.session.exec(select(Place).where(Place.kind.in_([PlaceKind.compound, PlaceKind.grid]))
-                                   .order_by(Place.name)).all()
+        places = turn.session.exec(select(Place).where(col(Place.kind).in_([PlaceKind.compound, PlaceKind.grid]))
+                                   .order_by(col(Place.name))).all()
         buttons = _rows([button(p.name, p.id) for p in places][:30], 2)
     else:
         text += "\n" + turn.tr("bot_survey_type_answer")

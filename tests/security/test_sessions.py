@@ -10,7 +10,15 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from core.accounts import ACCOUNT_MAX_WAIT, LoginThrottled, authenticate, create_user, login_wait, set_active, set_password
+from core.accounts import (
+    ACCOUNT_MAX_WAIT,
+    LoginThrottled,
+    authenticate,
+    create_user,
+    login_wait,
+    set_active,
+    set_password,
+)
 from core.models import LoginAttempt, StaffSession, utcnow
 from tests.security.conftest import PASSWORDS, csrf_of, login, user
 
