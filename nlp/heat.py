@@ -27,6 +27,7 @@ WINDOW_DAYS = 90
 GROWTH_DAYS = 7
 GROWTH_CAP = 2.0
 MIN_SUPPORTERS = 3
+LETTER_WORDS = 16  # content words per message when ranking a table of letters (rank_rows)
 
 
 def heat_index(supporters: float, days_since_last: float, recent: int, previous: int, urgent: bool,
@@ -99,7 +100,8 @@ def rank_rows(texts: Sequence[str], users: Sequence[str], times: Sequence[dt.dat
               batch_idf: bool = False, min_supporters: int = MIN_SUPPORTERS) -> list[Hot]:
     """Cluster a table of messages (oldest first) and rank the clusters by heat.
 
-    The table has no places, so all its messages are taken as coming from one. batch_idf weighs
+    The table has no places, so all its messages are taken as coming from one, and compared by
+    their words alone. batch_idf weighs
     words by their rarity in this table rather than in jieba's general corpus, so words every
     message of the table uses (业主, 小区) stop carrying clusters.
     """
@@ -108,7 +110,8 @@ def rank_rows(texts: Sequence[str], users: Sequence[str], times: Sequence[dt.dat
 
     order = sorted(range(len(texts)), key=lambda i: times[i])
     idf = compute_idf(list(texts)) if batch_idf else None
-    sigs = [signature(texts[i], "", idf=idf) for i in order]
+    # no places: words only (concepts would join topics, not issues), more of them for long letters
+    sigs = [signature(texts[i], "", idf=idf, concepts=False, words=LETTER_WORDS) for i in order]
     labels = cluster_signatures(sigs, threshold=threshold)
     groups: dict[int, list[int]] = defaultdict(list)
     for pos, lab in enumerate(labels):
