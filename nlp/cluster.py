@@ -259,11 +259,11 @@ def signature(text: str, place: object = None, category: str | None = None, plac
     vec: Vector = {CONCEPT + c: W_CONCEPT[lex.kind[c]] for c in found}
     for _, a, b in reversed(concept_spans):  # the concept stands for its spelling: no sub-words of it again
         folded = folded[:a] + " " + folded[b:]
-    words = _words(folded, lex, idf, words)
-    if words:
-        norm = math.sqrt(sum(w * w for w in words.values()))
+    weights = _words(folded, lex, idf, words)
+    if weights:
+        norm = math.sqrt(sum(w * w for w in weights.values()))
         scale = W_WORDS if vec else 1.0
-        vec.update({t: scale * w / norm for t, w in words.items()})
+        vec.update({t: scale * w / norm for t, w in weights.items()})
     norm = math.sqrt(sum(w * w for w in vec.values())) or 1.0
     return Signature(scope, {t: w / norm for t, w in vec.items()}, frozenset(lex.objects(found)),
                      marks, category, community, precise)
