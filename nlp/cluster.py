@@ -26,6 +26,7 @@ number of open requests. Scoring: nlp/benchmark.py (`needs nlp benchmark`), docs
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import math
 import re
@@ -45,7 +46,8 @@ log = logging.getLogger(__name__)
 CONCEPT, MARK, CATEGORY = "!", "$", "#"
 ANY_MARK = MARK + "*"  # members naming any building (per family: "$*栋")
 
-W_CONCEPT = {"object": 1.0, "minor": 0.5, "problem": 0.35, "place": 0.35}  # by kind of concept
+THINGS = ("object", "service")  # what a request is about (refusal: an elevator is not a barrier)
+W_CONCEPT = {"object": 1.0, "service": 1.0, "minor": 0.5, "problem": 0.35, "place": 0.35}  # by kind of concept
 W_WORDS = 0.6  # the content words together, against a concept part of norm 1
 K_WORDS = 8  # content words kept per request
 K_OBJECTS, K_OTHERS = 3, 3  # concepts kept per request
@@ -56,6 +58,7 @@ MARK_NAMED_SHARE = 0.5  # a cluster names a building when at least this share of
 MARK_SAME_SHARE = 0.25  # ...and a request naming another building (below this share) is refused
 OBJECT_MEAN = 0.2  # objects whose mean weight reaches this (about a third of the members) are what a cluster is about
 CANDIDATES = 8
+ISSUE_DAYS = 30  # a cluster with no request for this long takes no new one: the issue came back, it starts anew
 KEYWORDS_SETTLED = 10  # past this size a cluster's keywords are recomputed every tenth member
 REFINE_PASSES = 2
 
@@ -219,6 +222,7 @@ class Signature:
     category: str | None = None
     community: object | None = None
     precise: bool = True  # the scope is a compound, not a whole community
+    at: dt.datetime | None = None  # when the request came (None: no time known, as in a table of texts)
 
 
 _GATE = re.compile(r"([东南西北正后])(?:大)?门(?!口)|\b(north|south|east|west|main|back) gate")
@@ -274,8 +278,8 @@ def _main_concepts(mentions: list[str], lex) -> list[str]:
     mentioned first (a long letter names a dozen things in passing; its issue is what it repeats)."""
     counts = Counter(mentions)
     order = sorted(counts, key=lambda c: (-counts[c], mentions.index(c)))
-    objects = [c for c in order if lex.kind[c] == "object"][:K_OBJECTS]
-    others = [c for c in order if lex.kind[c] != "object"][:K_OTHERS]
+    objects = [c for c in order if lex.kind[c] in THINGS][:K_OBJECTS]
+    others = [c for c in order if lex.kind[c] not in THINGS][:K_OTHERS]
     return objects + others
 
 
@@ -309,7 +313,7 @@ def score(sig: Signature, size: int, sums: dict[str, float]) -> float | None:
     if size <= 0:
         return None
     lex = lexicon()
-    objects = {t[1:] for t, s in sums.items() if t.startswith(CONCEPT) and lex.kind.get(t[1:]) == "object"
+    objects = {t[1:] for t, s in sums.items() if t.startswith(CONCEPT) and lex.kind.get(t[1:]) in THINGS
                and s / size >= OBJECT_MEAN}
     if sig.objects and objects and not (sig.objects & objects):
         return None  # about another thing
@@ -329,10 +333,19 @@ def score(sig: Signature, size: int, sums: dict[str, float]) -> float | None:
 
 
 def _evidence(sig: Signature, sums: dict[str, float]) -> bool:
-    """A shared object or content word (a problem or a building alone never joins); in a whole
-    community, where one object (parking, rubbish) has many places, a shared content word."""
+    """A shared thing or content word (a problem or a building alone never joins), a shared service
+    only with a shared problem; in a whole community, where one thing (parking, rubbish) has many
+    places, a shared content word."""
     word = any(sums.get(t) for t in sig.vector if not t.startswith(CONCEPT))
-    return word or (sig.precise and any(sums.get(CONCEPT + o) for o in sig.objects))
+    if word or not sig.precise:
+        return word
+    kind = lexicon().kind
+    shared = [o for o in sig.objects if sums.get(CONCEPT + o)]
+    if any(kind[o] == "object" for o in shared):
+        return True
+    # a service (低保, 托管班) is asked for by many residents one by one: one issue only when it is
+    # the same thing that is wrong with it (停办, 涨价)
+    return bool(shared) and any(sums.get(t) for t in sig.vector if t.startswith(CONCEPT) and kind[t[1:]] == "problem")
 
 
 # --- in memory: the CLI contract, batch re-clustering, evaluation ----------------------------------
@@ -346,6 +359,14 @@ class MemoryIndex:
         self.sums: list[dict[str, float]] = []
         self.sizes: list[int] = []
         self.scopes: list[object] = []
+        self.spans: list[tuple[dt.datetime, dt.datetime] | None] = []  # first and last request
+
+    def _in_time(self, cid: int, at: dt.datetime | None) -> bool:
+        span = self.spans[cid]
+        if at is None or span is None:
+            return True
+        horizon = dt.timedelta(days=ISSUE_DAYS)
+        return span[0] - horizon <= at <= span[1] + horizon
 
     def best(self, sig: Signature, exclude: tuple[int, Vector] | None = None) -> tuple[int | None, float]:
         """The most similar cluster of the request's scope that accepts it (or None), and its score.
@@ -360,9 +381,9 @@ class MemoryIndex:
                 continue  # problems, places and minor things join nothing on their own
             for cid, s in self.postings.get((sig.scope, t), {}).items():
                 rough[cid] += w * s
-        top = sorted(rough, key=lambda c: (-rough[c] / self.sizes[c], c))[:CANDIDATES]
+        top = sorted((c for c in rough if self._in_time(c, sig.at)), key=lambda c: (-rough[c] / self.sizes[c], c))
         best, best_sim = None, 0.0
-        for cid in top:
+        for cid in top[:CANDIDATES]:
             sums, size = self.sums[cid], self.sizes[cid]
             if exclude is not None and exclude[0] == cid:
                 sums = {t: s - exclude[1].get(t, 0.0) for t, s in sums.items()}
@@ -378,6 +399,7 @@ class MemoryIndex:
         self.sums.append({})
         self.sizes.append(0)
         self.scopes.append(scope)
+        self.spans.append(None)
         return len(self.sizes) - 1
 
     def add_to(self, cid: int, sig: Signature) -> None:
@@ -387,6 +409,9 @@ class MemoryIndex:
             if not t.startswith((MARK, CATEGORY)) and sig.scope is not None:
                 self.postings[(sig.scope, t)][cid] = sums[t]
         self.sizes[cid] += 1
+        if sig.at is not None:
+            span = self.spans[cid]
+            self.spans[cid] = (sig.at, sig.at) if span is None else (min(span[0], sig.at), max(span[1], sig.at))
 
     def add(self, sig: Signature) -> int:
         """Assign one request: the best accepting cluster of its scope, or a new one."""
@@ -470,7 +495,8 @@ def _statements(dialect: str) -> dict:
     return {
         "candidates": select(ct.c.cluster_id, ct.c.term, ct.c.weight, cl.c.size)
         .join(cl, cl.c.id == ct.c.cluster_id)
-        .where(ct.c.scope_id == bindparam("scope"), ct.c.term.in_(bindparam("terms", expanding=True))),
+        .where(ct.c.scope_id == bindparam("scope"), ct.c.term.in_(bindparam("terms", expanding=True)),
+               cl.c.updated_at >= bindparam("since")),
         "details": select(ct.c.cluster_id, ct.c.term, ct.c.weight)
         .where(ct.c.cluster_id.in_(bindparam("ids", expanding=True)),
                (ct.c.term < "0") | ct.c.term.in_(bindparam("terms", expanding=True))),
@@ -492,6 +518,7 @@ def request_signature(request, table: PlaceTable) -> Signature:
     sig = signature(request.text, request.place_id or request.community_id, request.category_code, table)
     if sig.community is None:
         sig.community = request.community_id
+    sig.at = request.created_at
     return sig
 
 
@@ -534,7 +561,8 @@ def best_cluster(session, sig: Signature, threshold: float | None = None) -> tup
         return None, 0.0, 0
     rough: dict[int, float] = defaultdict(float)
     sizes: dict[int, int] = {}
-    for cid, t, s, size in conn.execute(q["candidates"], {"scope": sig.scope, "terms": anchors}):
+    since = (sig.at or dt.datetime.now(dt.UTC)) - dt.timedelta(days=ISSUE_DAYS)
+    for cid, t, s, size in conn.execute(q["candidates"], {"scope": sig.scope, "terms": anchors, "since": since}):
         rough[cid] += sig.vector.get(t, 0.0) * s
         sizes[cid] = size
     top = sorted(rough, key=lambda c: (-rough[c] / max(sizes[c], 1), c))[:CANDIDATES]
@@ -561,7 +589,7 @@ def keywords_from(sums: dict[str, float], size: int, top: int = 6) -> list[str]:
     shown = []
     for t, _ in sorted(sums.items(), key=lambda kv: (-kv[1], kv[0])):
         if t.startswith(CONCEPT):
-            if lex.kind.get(t[1:]) == "object":
+            if lex.kind.get(t[1:]) in THINGS:
                 shown.append(lex.label[t[1:]])
         elif not t.startswith((MARK, CATEGORY)):
             shown.append(t)

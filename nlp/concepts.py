@@ -20,7 +20,7 @@ from nlp.tokenize import normalize
 DATA = Path(__file__).resolve().parent / "data"
 LEXICON = DATA / "concepts.txt"
 T2S = DATA / "t2s.txt"
-KINDS = ("object", "minor", "problem", "place", "generic")
+KINDS = ("object", "service", "minor", "problem", "place", "generic")
 _META = re.compile(r"[\\.^$*+?{}\[\]|()]")
 _ASCII_WORD = re.compile(r"[a-z0-9]")
 
@@ -77,7 +77,7 @@ class Lexicon:
 
     def objects(self, concepts) -> set[str]:
         """The object concepts among these (what a request is about)."""
-        return {c for c in concepts if self.kind.get(c) == "object"}
+        return {c for c in concepts if self.kind.get(c) in ("object", "service")}
 
 
 def _first_chars(spelling: str) -> str:
@@ -104,7 +104,8 @@ def parse(lines) -> Lexicon:
             generic.update(s.replace("_", " ") for s in spellings)
             continue
         kinds[concept] = kind
-        labels[concept] = spellings[0].replace("_", " ")
+        plain = [sp for sp in spellings if not _META.search(sp)]
+        labels[concept] = (plain[0] if plain else concept).replace("_", " ")
         for s in spellings:
             s = normalize(s.replace("_", " "))
             plain = not _META.search(s)
