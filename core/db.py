@@ -16,7 +16,10 @@ from core.settings import get_settings
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        # no cap on connections (each is a file handle): threads that hold one while they wait for the
+        # process's write lock (write_lock below) must never leave the lock's holder waiting for one
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                               pool_size=10, max_overflow=-1)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # why: WAL lets readers run beside the writer
