@@ -17,6 +17,7 @@ from admin.demand import OVERDUE_DAYS, demand
 from core import deadlines
 from core.deps import CurrentUser, SessionDep
 from core.i18n import translator
+from core.localtime import local_date, today
 from core.models import Request as Req
 from core.models import Role, StaffUser, utcnow
 from core.permissions import scoped, staff_only, visible_communities
@@ -55,7 +56,7 @@ def context(session: Session, user: StaffUser, lang: str, months: int, community
         communities = [c for c in communities if c.id == community]
     tr = translator(lang)
     _ = tr.gettext
-    since = d.since.date().isoformat()
+    since = local_date(d.since).isoformat()  # the window's first local day
     codes = d.categories()
     by_category = [(names.get(c, c or "—"), d.category_total(c),
                     _link(category=c or "none", since=since, community=community)) for c in codes]
@@ -101,7 +102,7 @@ def dashboard_print(request: Request, session: SessionDep, user: CurrentUser):
 
 
 def _xlsx(data: bytes, stem: str) -> Response:
-    name = f"{stem}-{dt.date.today().isoformat()}.xlsx"
+    name = f"{stem}-{today().isoformat()}.xlsx"
     return Response(data, media_type=exports.XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 

@@ -1,8 +1,9 @@
 """Demand figures for the dashboard, the exports and the planner: always scoped to what the user may read.
 
-The figures come from the rollup `demandday` (requests and ratings per UTC day × community × category,
-migration 0004_rollup). Database triggers on request and rating mark the days whose figures changed in
-`demanddirty`; `refresh` recomputes those days from the rows before every read, so the rollup is exact.
+The figures come from the rollup `demandday` (requests and ratings per local day × community × category,
+migration 0004_rollup; days and months are the street's, core/localtime.py). Database triggers on request
+and rating mark the UTC days whose figures changed in `demanddirty`; `refresh` recomputes the local days
+those touch from the rows before every read, so the rollup is exact.
 `demand_live` is the same report straight from the rows (the reference the tests compare with).
 """
 
@@ -11,10 +12,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import Float, Numeric, bindparam, case, cast, func, literal_column, text
+from sqlalchemy import Date, Float, Numeric, bindparam, case, cast, func, literal_column, text
 from sqlmodel import Session, col, delete, select
 
 from core.db import row_id, write_lock
+from core.localtime import day_bounds, local_date, local_days, sql_month, start_of_day
+from core.localtime import today as local_today
 from core.models import (
     OPEN_STATUSES,
     Cluster,
@@ -44,11 +47,8 @@ def add_months(day: dt.date, n: int) -> dt.date:
 
 
 def month_key(session: Session):
-    """The month of created_at as 'YYYY-MM' text (SQLite) or a timestamp (PostgreSQL)."""
-    if session.get_bind().dialect.name == "sqlite":
-        # ISO text; literal arguments so that SQLite matches the expression index ix_request_month_community_category
-        return func.substr(col(Req.created_at), literal_column("1"), literal_column("7"))
-    return func.date_trunc("month", func.timezone("UTC", col(Req.created_at)))
+    """The local month of created_at as 'YYYY-MM' text."""
+    return sql_month(col(Req.created_at), session.get_bind().dialect.name)
 
 
 def _month_label(value) -> str:
@@ -132,12 +132,12 @@ def hot_clusters(session: Session, user: StaffUser, community: int | None = None
 
 def demand_counts(session: Session, user: StaffUser, months: int, community: int | None,
                   today: dt.date | None = None):
-    today = today or dt.datetime.now(dt.UTC).date()
+    today = today or local_today()
     first = add_months(month_start(today), -(months - 1))
     labels = [add_months(first, i).strftime("%Y-%m") for i in range(months)]
-    since = dt.datetime.combine(first, dt.time(), tzinfo=dt.UTC)
+    since = start_of_day(first)
     month = month_key(session)
-    window = month >= labels[0] if session.get_bind().dialect.name == "sqlite" else Req.created_at >= since
+    window = Req.created_at >= since
     stmt = scoped(select(month, Req.community_id, Req.category_code, func.count()).where(window, NOT_DUPLICATE),
                   session, user)
     if community:
@@ -196,19 +196,24 @@ def _recompute_sql(session: Session) -> str:
     # built from constants only
     return (
         "INSERT INTO demandday (day, community_id, category_code, requests, open, mentions, ratings, score_sum) "  # noqa: S608
-        "SELECT day, community_id, category_code, sum(requests), sum(open), sum(mentions), sum(ratings), "
+        "SELECT :day, community_id, category_code, sum(requests), sum(open), sum(mentions), sum(ratings), "
         "sum(score_sum) FROM ("
-        f"SELECT {_day_sql(session, 'request.created_at')} AS day, coalesce(request.community_id, 0) AS community_id, "
+        "SELECT coalesce(request.community_id, 0) AS community_id, "
         "coalesce(request.category_code, '') AS category_code, count(*) AS requests, "
         f"sum(CASE WHEN request.status IN ({open_}) THEN 1 ELSE 0 END) AS open, "
         f"sum(CASE WHEN {mentions} THEN 1 ELSE 0 END) AS mentions, 0 AS ratings, 0 AS score_sum "
         "FROM request WHERE request.created_at >= :lo AND request.created_at < :hi "
-        "AND request.duplicate_of_id IS NULL GROUP BY 1, 2, 3 "
-        f"UNION ALL SELECT {_day_sql(session, 'rating.created_at')}, coalesce(request.community_id, 0), "
+        "AND request.duplicate_of_id IS NULL GROUP BY 1, 2 "
+        "UNION ALL SELECT coalesce(request.community_id, 0), "
         "coalesce(request.category_code, ''), 0, 0, 0, count(*), sum(rating.score) "
         "FROM rating JOIN request ON request.id = rating.request_id "
-        "WHERE rating.created_at >= :lo AND rating.created_at < :hi GROUP BY 1, 2, 3"
-        ") s GROUP BY day, community_id, category_code")
+        "WHERE rating.created_at >= :lo AND rating.created_at < :hi GROUP BY 1, 2"
+        ") s GROUP BY community_id, category_code")
+
+
+def mark_all_stale(session: Session) -> None:
+    """Every day of the rollup is rebuilt on its next read (after the time zone changed). No commit."""
+    session.execute(text("INSERT INTO demanddirty (day) SELECT DISTINCT day FROM demandday"))
 
 
 def _runs(days: list[dt.date]) -> list[tuple[dt.date, dt.date]]:
@@ -223,7 +228,7 @@ def _runs(days: list[dt.date]) -> list[tuple[dt.date, dt.date]]:
 
 
 def refresh(session: Session) -> int:
-    """Recompute the stale days of the rollup from the rows and commit; returns how many days.
+    """Recompute the stale days of the rollup from the rows and commit; returns how many days were marked.
 
     On PostgreSQL the SHARE ROW EXCLUSIVE lock waits for the transactions that are marking days and
     holds back new ones until this commits, so no mark is deleted before its rows are counted, and
@@ -236,20 +241,24 @@ def refresh(session: Session) -> int:
             session.execute(text("LOCK TABLE demanddirty IN SHARE ROW EXCLUSIVE MODE"))
         else:  # a write first: SQLite takes the file's write lock now, so what follows reads the latest state
             session.exec(delete(DemandDirty).where(col(DemandDirty.id) < 0))
-        days = sorted(set(session.exec(select(col(DemandDirty.day)).distinct())))
-        if not days:
+        marked = set(session.exec(select(col(DemandDirty.day)).distinct()))
+        if not marked:
             session.rollback()
             return 0
-        recompute = text(_recompute_sql(session)).bindparams(bindparam("lo", type_=UTCDateTime),
+        days = sorted(local_days(marked))  # the triggers mark UTC days; the rollup counts local ones
+        recompute = text(_recompute_sql(session)).bindparams(bindparam("day", type_=Date),
+                                                              bindparam("lo", type_=UTCDateTime),
                                                               bindparam("hi", type_=UTCDateTime))
         for first, last in _runs(days):
             session.exec(delete(DemandDay).where(col(DemandDay.day) >= first, col(DemandDay.day) <= last))
-            lo = dt.datetime.combine(first, dt.time(), tzinfo=dt.UTC)
-            session.execute(recompute, {"lo": lo, "hi": lo + dt.timedelta(days=(last - first).days + 1)})
+            for n in range((last - first).days + 1):  # a day at a time: its bounds follow the time zone's rules
+                day = first + dt.timedelta(days=n)
+                lo, hi = day_bounds(day)
+                session.execute(recompute, {"day": day, "lo": lo, "hi": hi})
         # on SQLite nothing else writes meanwhile; on PostgreSQL the lock keeps new marks out until commit
         session.exec(delete(DemandDirty))
         session.commit()
-    return len(days)
+    return len(marked)
 
 
 def _month_of_day(session: Session):
@@ -270,10 +279,10 @@ def _none(value, empty):
 
 
 def _window(months: int, today: dt.date | None):
-    today = today or dt.datetime.now(dt.UTC).date()
+    today = today or local_today()
     first = add_months(month_start(today), -(months - 1))
     labels = [add_months(first, i).strftime("%Y-%m") for i in range(months)]
-    return first, labels, dt.datetime.combine(first, dt.time(), tzinfo=dt.UTC)
+    return first, labels, start_of_day(first)
 
 
 def rollup_counts(session: Session, user: StaffUser, months: int, community: int | None,
@@ -318,14 +327,14 @@ def demand(session: Session, user: StaffUser, months: int = 12, community: int |
     # overdue: open and created before overdue_before; whole days from the rollup, the part of the
     # cut-off day before the cut-off from the rows (a few thousand at most, by the created_at index)
     overdue_before = (now or dt.datetime.now(dt.UTC)) - dt.timedelta(days=overdue_days)
-    cut_day = overdue_before.astimezone(dt.UTC).date()
+    cut_day = local_date(overdue_before)
     rows = session.exec(narrow(
         select(DemandDay.community_id, DemandDay.category_code, func.sum(col(DemandDay.open)),
                func.sum(case((col(DemandDay.day) < cut_day, DemandDay.open), else_=0)))
         .group_by(col(DemandDay.community_id), col(DemandDay.category_code))
         .having(func.sum(col(DemandDay.open)) > 0))).all()
     opened = {(_none(code, ""), _none(place, 0)): [int(n), int(late)] for place, code, n, late in rows}
-    day_start = dt.datetime.combine(cut_day, dt.time(), tzinfo=dt.UTC)
+    day_start = start_of_day(cut_day)
     for place, code, n in session.exec(scoped(
             select(Req.community_id, Req.category_code, func.count())
             .where(Req.created_at >= day_start, Req.created_at < overdue_before, OPEN_SQL, NOT_DUPLICATE), session, user)
@@ -337,7 +346,7 @@ def demand(session: Session, user: StaffUser, months: int = 12, community: int |
     rows = session.exec(narrow(
         select(DemandDay.category_code, mean_sql(session, func.sum(col(DemandDay.score_sum)), func.sum(col(DemandDay.ratings))),
                func.sum(col(DemandDay.ratings)))
-        .where(DemandDay.day >= since.date()))
+        .where(DemandDay.day >= _window(months, today)[0]))
         .group_by(col(DemandDay.category_code)).having(func.sum(col(DemandDay.ratings)) > 0)).all()
     out.satisfaction = {_none(code, ""): (float(avg), int(n)) for code, avg, n in rows}
     out.clusters = hot_clusters(session, user, community)

@@ -25,6 +25,7 @@ from sqlmodel import Session, col, select
 
 from admin.demand import _month_label, add_months, month_key, month_start
 from core.i18n import N_, translator
+from core.localtime import local_date, start_of_day
 from core.models import Place, Rating, ServiceProject, StaffUser, Status
 from core.models import Request as Req
 from core.permissions import requests_visible
@@ -117,10 +118,10 @@ def compute(session: Session, user: StaffUser, by: str = "community", months: in
             now: dt.datetime | None = None) -> Rates:
     """The rates of the last `months` months, grouped `by` community, worker, category or project."""
     now = now or dt.datetime.now(dt.UTC)
-    today = today or now.date()
+    today = today or local_date(now)  # the street's months (core/localtime.py)
     first = add_months(month_start(today), -(months - 1))
     out = Rates(by=by, months=[add_months(first, i).strftime("%Y-%m") for i in range(months)],
-                since=dt.datetime.combine(first, dt.time(), tzinfo=dt.UTC))
+                since=start_of_day(first))
     group, month = GROUPS[by], month_key(session)
 
     def narrow(stmt):

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from core.localtime import sql_month
 from core.models import ProjectAssessment, Rating, ServiceProject
 from core.redact import redact
 
@@ -70,9 +71,7 @@ def satisfaction_by_month(session: Session, project_id: int) -> list[tuple[str, 
 
 
 def _rating_month(session: Session):
-    if session.get_bind().dialect.name == "sqlite":
-        return func.substr(col(Rating.created_at), 1, 7)
-    return func.date_trunc("month", func.timezone("UTC", col(Rating.created_at)))
+    return sql_month(col(Rating.created_at), session.get_bind().dialect.name)  # the street's months
 
 
 def comments(session: Session, project_id: int, limit: int = 50) -> list[tuple[Rating, str]]:

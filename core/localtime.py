@@ -141,3 +141,25 @@ def _pad_date(text: str) -> str:
             time = ":".join(f"{int(b):02d}" for b in bits)
         return f"{date} {time}"
     return date
+
+
+def sql_month(column, dialect: str):
+    """A timestamp column's local month as 'YYYY-MM' text, in SQL. Exact on PostgreSQL (its time zone
+    rules); on SQLite the zone's offset of today is used, exact for zones without daylight saving
+    time such as China's (a DST zone's monthly figures on SQLite may move an hour's requests)."""
+    from sqlalchemy import func, literal_column
+
+    if dialect == "postgresql":
+        return func.to_char(func.timezone(get_settings().time_zone, column), literal_column("'YYYY-MM'"))
+    minutes = int(now().utcoffset().total_seconds() // 60)
+    return func.strftime("%Y-%m", column, f"{minutes:+d} minutes")
+
+
+def local_days(utc_days) -> set[dt.date]:
+    """The local days that overlap the given UTC calendar days (what a change on those days touches)."""
+    out = set()
+    for day in utc_days:
+        start = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+        out.add(local_date(start))
+        out.add(local_date(start + dt.timedelta(days=1) - dt.timedelta(microseconds=1)))
+    return out

@@ -16,6 +16,7 @@ from core.audit import audit
 from core.db import row_id
 from core.deps import SessionDep, client_ip, require
 from core.i18n import translator
+from core.localtime import local_date, start_of_day
 from core.models import Place, Role, ServiceProject, StaffUser, Survey, SurveyResponse
 from core.permissions import (
     can_edit_survey,
@@ -91,8 +92,9 @@ def _values_from(definition: SurveyDefinition, session: Session, project_id: int
             "description_en": definition.description.en if definition.description else "",
             "purpose": definition.purpose, "anonymous": definition.anonymous,
             "one_response_per_resident": definition.one_response_per_resident, "targets": place_ids,
-            "project_id": project_id, "opens_at": definition.opens_at.date().isoformat() if definition.opens_at else "",
-            "closes_at": definition.closes_at.date().isoformat() if definition.closes_at else "",
+            "project_id": project_id,
+            "opens_at": local_date(definition.opens_at).isoformat() if definition.opens_at else "",
+            "closes_at": (local_date(definition.closes_at) - dt.timedelta(days=1)).isoformat() if definition.closes_at else "",
             "questions": json.dumps(definition.questions, ensure_ascii=False, indent=2)}
 
 
@@ -163,9 +165,8 @@ class _Form:
                 d = dt.date.fromisoformat(text)
             except ValueError as exc:
                 raise SurveyError("bad_definition", detail=f"not a date: {text!r}") from exc
-            # a survey closes at the end of its last day, China time (UTC+8)
-            moment = dt.datetime.combine(d + dt.timedelta(days=1 if end else 0), dt.time(), dt.UTC)
-            return moment - dt.timedelta(hours=8)
+            # a survey opens at the start of its first day and closes at the end of its last, the street's time
+            return start_of_day(d + dt.timedelta(days=1 if end else 0))
 
         try:
             return SurveyDefinition(

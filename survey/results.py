@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from core.db import row_id
 from core.i18n import translator
+from core.localtime import format_local, start_of_day
 from core.models import Place, Rating, Request, Survey, SurveyResponse
 from core.places import community_of
 from core.redact import redact
@@ -49,9 +50,9 @@ def community_map(session: Session) -> dict[int, int | None]:
 def responses(session: Session, survey: Survey, filters: Filters) -> list[SurveyResponse]:
     stmt = select(SurveyResponse).where(SurveyResponse.survey_id == survey.id)
     if filters.date_from:
-        stmt = stmt.where(SurveyResponse.created_at >= dt.datetime.combine(filters.date_from, dt.time(), dt.UTC))
+        stmt = stmt.where(SurveyResponse.created_at >= start_of_day(filters.date_from))  # the street's days
     if filters.date_to:
-        end = dt.datetime.combine(filters.date_to + dt.timedelta(days=1), dt.time(), dt.UTC)
+        end = start_of_day(filters.date_to + dt.timedelta(days=1))
         stmt = stmt.where(SurveyResponse.created_at < end)
     rows = session.exec(stmt.order_by(col(SurveyResponse.created_at), col(SurveyResponse.id))).all()
     if filters.community is None and filters.scope is None:
@@ -167,7 +168,7 @@ def table(session: Session, survey: Survey, rows: list[SurveyResponse], lang: st
     body = []
     for r in rows:
         community = communities.get(r.place_id) if r.place_id else None
-        line = [r.id, r.created_at.strftime("%Y-%m-%d %H:%M:%S"), r.channel, places.get(community, ""),
+        line = [r.id, format_local(r.created_at, "%Y-%m-%d %H:%M:%S"), r.channel, places.get(community, ""),
                 places.get(r.place_id, "")]
         for q in questions:
             value = r.answers.get(q.id)

@@ -12,6 +12,7 @@ from sqlmodel import col, select
 
 from bot.turn import ANY, IDLE, Kind, Transitions, Turn
 from core.labels import label
+from core.localtime import format_local
 from core.models import Request
 from core.taxonomy import category_names
 
@@ -77,7 +78,7 @@ def status(turn: Turn, _arg: object) -> None:
         snippet = snippet[:30] + ("…" if len(snippet) > 30 else "")
         category = names.get(r.category_code or "", turn.tr("ticket_unclassified"))
         lines.append(f"{r.ticket} · {label(turn.lang, 'status', r.status)} · {category} · "
-                     f"{r.created_at:%Y-%m-%d}\n  {snippet}")
+                     f"{format_local(r.created_at, '%Y-%m-%d')}\n  {snippet}")
     turn.say("\n".join(lines))
 
 

@@ -10,6 +10,8 @@ from sqlmodel import select
 
 from admin import actions, plan
 from admin.demand import demand, demand_live, refresh
+from core.localtime import local_date
+from core.localtime import today as local_today
 from core.models import DemandDay, DemandDirty, PurchaseRound, Status
 from core.models import Request as Req
 from core.residents import record_rating
@@ -113,8 +115,9 @@ def test_refresh_recomputes_only_the_days_marked_by_changes(session, places, sta
                        external_id="o", created_at=_ago(50))
     refresh(session)
     assert session.exec(select(DemandDirty)).all() == []
-    day = _ago(50).date()
-    row = session.get(DemandDay, (day, places["community_A"].id, "facility_repair"))
+    day = _ago(50).date()  # the UTC day the triggers mark
+    local = local_date(_ago(50))  # the day the rollup counts it in (the street's time zone)
+    row = session.get(DemandDay, (local, places["community_A"].id, "facility_repair"))
     assert (row.requests, row.open, row.ratings) == (1, 1, 0)
 
     actions.change_status(session, staff["admin"], old, Status.resolved)
@@ -125,7 +128,7 @@ def test_refresh_recomputes_only_the_days_marked_by_changes(session, places, sta
     row = session.get(DemandDay, (day, places["community_A"].id, "facility_repair"))
     session.refresh(row)
     assert (row.requests, row.open) == (1, 0)
-    rated = session.get(DemandDay, (dt.datetime.now(dt.UTC).date(), places["community_A"].id, "facility_repair"))
+    rated = session.get(DemandDay, (local_today(), places["community_A"].id, "facility_repair"))
     assert (rated.ratings, rated.score_sum) == (1, 4)
 
     # an update that changes none of the rollup's inputs marks nothing
