@@ -163,8 +163,11 @@ def supervise(every: int = typer.Option(0, "--every", help="repeat every N secon
     from core.db import session_scope
 
     while True:
+        total = 0
         with session_scope() as session:
-            typer.echo(f"escalated {escalate(session)} overdue request(s)")
+            while n := escalate(session):  # in batches, until none is left
+                total += n
+        typer.echo(f"escalated {total} overdue request(s)")
         if every <= 0:
             return
         time.sleep(every)

@@ -180,13 +180,6 @@ def demand_live(session: Session, user: StaffUser, months: int = 12, community: 
 
 # --- the rollup ----------------------------------------------------------------------------------
 
-def _day_sql(session: Session, column: str) -> str:
-    """The UTC day of a timestamp column, as the triggers of migration 0004_rollup write it."""
-    if session.get_bind().dialect.name == "sqlite":
-        return f"substr({column}, 1, 10)"
-    return f"(({column}) AT TIME ZONE 'UTC')::date"
-
-
 def _recompute_sql(session: Session) -> str:
     from admin.plan import VULNERABLE_WORDS
 
@@ -212,8 +205,15 @@ def _recompute_sql(session: Session) -> str:
 
 
 def mark_all_stale(session: Session) -> None:
-    """Every day of the rollup is rebuilt on its next read (after the time zone changed). No commit."""
-    session.execute(text("INSERT INTO demanddirty (day) SELECT DISTINCT day FROM demandday"))
+    """Rebuild the whole rollup on its next read (after the time zone changed, its days are other
+    days): every UTC day from the first request or rating to the last is marked. No commit."""
+    bounds = [session.exec(select(func.min(column), func.max(column))).one()
+              for column in (col(Req.created_at), col(Rating.created_at))]
+    days = [moment.date() for pair in bounds for moment in pair if moment is not None]
+    session.exec(delete(DemandDay))
+    if days:
+        first, last = min(days), max(days)
+        session.add_all(DemandDirty(day=first + dt.timedelta(days=n)) for n in range((last - first).days + 1))
 
 
 def _runs(days: list[dt.date]) -> list[tuple[dt.date, dt.date]]:
@@ -234,6 +234,8 @@ def refresh(session: Session) -> int:
     holds back new ones until this commits, so no mark is deleted before its rows are counted, and
     two refreshes run one after the other. On SQLite the write lock does the same.
     """
+    from admin.rates import recompute as recompute_rates  # (admin.rates reads this module)
+
     if session.exec(select(DemandDirty.id).limit(1)).first() is None:
         return 0
     with write_lock(session):
@@ -255,6 +257,7 @@ def refresh(session: Session) -> int:
                 day = first + dt.timedelta(days=n)
                 lo, hi = day_bounds(day)
                 session.execute(recompute, {"day": day, "lo": lo, "hi": hi})
+            recompute_rates(session, first, last)  # the rates' rollup reads the same marks
         # on SQLite nothing else writes meanwhile; on PostgreSQL the lock keeps new marks out until commit
         session.exec(delete(DemandDirty))
         session.commit()

@@ -13,10 +13,10 @@ from sqlmodel import Session, col, or_, select
 
 from admin import rates
 from core import deadlines
-from core.localtime import day_bounds
+from core.localtime import day_bounds, month_bounds, start_of_day
 from core.models import OPEN_STATUSES, Kind, StaffUser, Status
 from core.models import Request as Req
-from core.permissions import requests_visible, unplaced_condition
+from core.permissions import requests_visible, scoped, unplaced_condition
 
 QUEUES = ("review", "unplaced")
 
@@ -102,7 +102,8 @@ def parse(params: Mapping[str, str]) -> tuple[dict, list[str]]:
 
 
 def _start(day: str) -> dt.datetime:
-    return dt.datetime.combine(dt.date.fromisoformat(day), dt.time(), tzinfo=dt.UTC)
+    """Local midnight at the start of a typed day (the street's days, as the dashboard counts them)."""
+    return start_of_day(dt.date.fromisoformat(day))
 
 
 def _none_or(column, value):
@@ -129,10 +130,10 @@ def filtered(session: Session, user: StaffUser, f: dict, review_threshold: float
     if f.get("since"):
         stmt = stmt.where(Req.created_at >= _start(f["since"]))
     if f.get("until"):
-        stmt = stmt.where(Req.created_at < _start(f["until"]) + dt.timedelta(days=1))
+        stmt = stmt.where(Req.created_at < start_of_day(dt.date.fromisoformat(f["until"]) + dt.timedelta(days=1)))
     if f.get("month"):
-        start = _start(f["month"] + "-01")
-        stmt = stmt.where(Req.created_at >= start, Req.created_at < (start + dt.timedelta(days=32)).replace(day=1))
+        start, end = month_bounds(dt.date.fromisoformat(f["month"] + "-01"))
+        stmt = stmt.where(Req.created_at >= start, Req.created_at < end)
     if "max_confidence" in f:
         stmt = stmt.where(or_(col(Req.confidence).is_(None), Req.confidence <= f["max_confidence"]))
     if f.get("urgent"):
@@ -156,7 +157,8 @@ def filtered(session: Session, user: StaffUser, f: dict, review_threshold: float
                           or_(Req.needs_review, Req.urgent, col(Req.confidence) < review_threshold))
     elif f.get("queue") == "unplaced":
         stmt = stmt.where(unplaced_condition(session, user))
-    if f.get("rate"):
+    if f.get("rate"):  # the rates count the communities in scope (admin/rates.py): so does their list
+        stmt = scoped(stmt, session, user)
         stmt = stmt.where(rates.drill_condition(f["rate"], bool(f.get("missed")), now))
     if f.get("q"):
         needle = f["q"].strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -125,7 +125,7 @@ def gather(session: Session, user: StaffUser, rnd: PurchaseRound, months: int = 
     """The candidates of gather_live: counts, growth, open, vulnerable and ratings from the daily rollup
     (admin.demand), distinct residents from the covering index ix_request_category_resident."""
     refresh(session)
-    today = today or dt.datetime.now(dt.UTC).date()
+    today = today or local_today()
     this_month = month_start(today)
     since = add_months(this_month, -(months - 1))
     recent_from, before_from = add_months(this_month, -3), add_months(this_month, -6)

@@ -20,15 +20,26 @@ import datetime as dt
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from sqlalchemy import and_, case, func, or_
-from sqlmodel import Session, col, select
+from sqlalchemy import Date, and_, bindparam, case, func, literal_column, or_, text
+from sqlmodel import Session, col, delete, select
 
-from admin.demand import _month_label, add_months, month_key, month_start
+from admin.demand import _month_label, add_months, month_key, month_start, refresh
 from core.i18n import N_, translator
-from core.localtime import local_date, start_of_day
-from core.models import Place, Rating, ServiceProject, StaffUser, Status
+from core.localtime import day_bounds, local_date, start_of_day
+from core.models import (
+    OPEN_STATUSES,
+    OPEN_UNIQUE,
+    UNANSWERED,
+    Place,
+    RateDay,
+    Rating,
+    ServiceProject,
+    StaffUser,
+    Status,
+    UTCDateTime,
+)
 from core.models import Request as Req
-from core.permissions import requests_visible
+from core.permissions import scoped
 from core.taxonomy import category_names
 
 RATES = ("response", "resolution", "satisfaction")
@@ -36,6 +47,8 @@ SATISFIED = 4  # a rating of 4 or 5 of 5 is a satisfied resident
 CLOSED = (Status.resolved, Status.not_actionable)
 GROUPS = {"community": Req.community_id, "worker": Req.assignee_id, "category": Req.category_code,
           "project": Req.project_id}
+ROLLUP_GROUPS = {"community": RateDay.community_id, "worker": RateDay.assignee_id, "category": RateDay.category_code,
+                 "project": RateDay.project_id}
 # the inbox filter that selects a group's requests
 GROUP_FILTER = {"community": "community", "worker": "assignee", "category": "category", "project": "project"}
 TITLES = {"response": N_("Response rate"), "resolution": N_("Resolution rate"), "satisfaction": N_("Satisfaction rate")}
@@ -116,7 +129,134 @@ def percent(met: int, due: int) -> str:
 def compute(session: Session, user: StaffUser, by: str = "community", months: int = 12,
             community: int | None = None, lang: str = "zh", today: dt.date | None = None,
             now: dt.datetime | None = None) -> Rates:
-    """The rates of the last `months` months, grouped `by` community, worker, category or project."""
+    """The rates of the last `months` months, grouped `by` community, worker, category or project.
+
+    From the rollup `rateday`: responses given (and in time), requests closed (and resolved in
+    time), ratings; and the requests still waiting, with the earliest and latest of their deadlines
+    per day and group, so that a whole row is either due or not yet. Only from the first day that has
+    a row in between (normally the last days: deadlines are hours and days away) are the waiting
+    requests counted from the rows, through the partial indexes ix_request_unanswered and
+    ix_request_open_deadline."""
+    refresh(session)
+    now = now or dt.datetime.now(dt.UTC)
+    today = today or local_date(now)  # the street's months (core/localtime.py)
+    first = add_months(month_start(today), -(months - 1))
+    out = Rates(by=by, months=[add_months(first, i).strftime("%Y-%m") for i in range(months)],
+                since=start_of_day(first))
+    group, day_month = ROLLUP_GROUPS[by], _month_of_day(session)
+
+    def narrow(stmt):
+        stmt = scoped(stmt.where(col(RateDay.day) >= first), session, user, RateDay.community_id)
+        return stmt.where(RateDay.community_id == community) if community else stmt
+
+    waiting = {"response": (RateDay.unanswered, RateDay.unanswered_first, RateDay.unanswered_last),
+               "resolution": (RateDay.open, RateDay.open_first, RateDay.open_last)}
+    cut = {}  # rate → the first local day counted from the rows
+    for rate, (_n, earliest, latest) in waiting.items():
+        cut[rate] = session.exec(narrow(select(func.min(RateDay.day)).where(
+            col(earliest) <= now, col(latest) > now))).one()
+    never = dt.date.max
+
+    def due_before_cut(rate):
+        n, _earliest, latest = waiting[rate]
+        return func.sum(case(((col(RateDay.day) < (cut[rate] or never)) & (col(latest) <= now), n), else_=0))
+
+    for m, key, resp_met, responded, resp_waiting, res_met, closed, res_waiting, satisfied, ratings in session.exec(
+            narrow(select(day_month, group, func.sum(RateDay.responded_in_time), func.sum(RateDay.responded),
+                          due_before_cut("response"), func.sum(RateDay.resolved_in_time), func.sum(RateDay.closed),
+                          due_before_cut("resolution"), func.sum(RateDay.satisfied), func.sum(RateDay.ratings)))
+            .group_by(day_month, group)):
+        key = _none(key)
+        _add(out, "response", key, m, resp_met, (responded or 0) + (resp_waiting or 0))
+        _add(out, "resolution", key, m, res_met, (closed or 0) + (res_waiting or 0))
+        _add(out, "satisfaction", key, m, satisfied, ratings)
+    for rate, condition, deadline in (("response", UNANSWERED, Req.respond_by),
+                                      ("resolution", OPEN_UNIQUE, Req.resolve_by)):
+        if cut[rate] is None:
+            continue
+        month, live_group = month_key(session), GROUPS[by]
+        stmt = scoped(select(month, live_group, func.count()).where(
+            text(condition), col(deadline) <= now, col(Req.created_at) >= start_of_day(cut[rate])), session, user)
+        if community:
+            stmt = stmt.where(Req.community_id == community)
+        for m, key, n in session.exec(stmt.group_by(month, live_group)):
+            _add(out, rate, key, _month_label(m), 0, n)  # due, and not met (yet)
+    keys = {k for (_r, k, _m), (_met_, due) in out.cells.items() if due}
+    out.names = _names(session, by, keys, lang)
+    out.groups = sorted(keys, key=lambda k: (k is None, out.names.get(k, "")))
+    return out
+
+
+def _add(out: Rates, rate: str, key, month: str, met, due) -> None:
+    cell = out.cells.setdefault((rate, key, month), [0, 0])
+    cell[0] += int(met or 0)
+    cell[1] += int(due or 0)
+
+
+def _none(key):
+    return None if key in (0, "") else key
+
+
+def _month_of_day(session: Session):
+    if session.get_bind().dialect.name == "sqlite":
+        return func.substr(col(RateDay.day), literal_column("1"), literal_column("7"))
+    return func.to_char(col(RateDay.day), literal_column("'YYYY-MM'"))
+
+
+# --- the rollup ----------------------------------------------------------------------------------
+
+def _recompute_sql() -> str:
+    """One local day of `rateday` from the rows (the day's bounds :lo, :hi; the day :day)."""
+    closed = ", ".join(f"'{s.value}'" for s in CLOSED)
+    open_ = ", ".join(f"'{s.value}'" for s in OPEN_STATUSES)
+    keys = ("coalesce(request.community_id, 0) AS community_id, coalesce(request.category_code, '') AS category_code, "
+            "coalesce(request.assignee_id, 0) AS assignee_id, coalesce(request.project_id, 0) AS project_id")
+    waiting = "request.responded_at IS NULL"
+    still_open = f"request.status IN ({open_})"
+    # built from constants only
+    return (
+        "INSERT INTO rateday (day, community_id, category_code, assignee_id, project_id, responded, "  # noqa: S608
+        "responded_in_time, closed, resolved_in_time, ratings, satisfied, unanswered, unanswered_first, "
+        "unanswered_last, open, open_first, open_last) "
+        "SELECT :day, community_id, category_code, assignee_id, project_id, sum(responded), sum(responded_in_time), "
+        "sum(closed), sum(resolved_in_time), sum(ratings), sum(satisfied), sum(unanswered), min(unanswered_first), "
+        "max(unanswered_last), sum(open), min(open_first), max(open_last) FROM ("
+        f"SELECT {keys}, sum(CASE WHEN request.responded_at IS NOT NULL THEN 1 ELSE 0 END) AS responded, "
+        "sum(CASE WHEN request.responded_at <= request.respond_by THEN 1 ELSE 0 END) AS responded_in_time, "
+        f"sum(CASE WHEN request.status IN ({closed}) THEN 1 ELSE 0 END) AS closed, "
+        "sum(CASE WHEN request.status = 'resolved' AND request.resolved_at <= request.resolve_by THEN 1 ELSE 0 END) "
+        "AS resolved_in_time, 0 AS ratings, 0 AS satisfied, "
+        f"sum(CASE WHEN {waiting} AND request.respond_by IS NOT NULL THEN 1 ELSE 0 END) AS unanswered, "
+        f"min(CASE WHEN {waiting} THEN request.respond_by END) AS unanswered_first, "
+        f"max(CASE WHEN {waiting} THEN request.respond_by END) AS unanswered_last, "
+        f"sum(CASE WHEN {still_open} AND request.resolve_by IS NOT NULL THEN 1 ELSE 0 END) AS open, "
+        f"min(CASE WHEN {still_open} THEN request.resolve_by END) AS open_first, "
+        f"max(CASE WHEN {still_open} THEN request.resolve_by END) AS open_last FROM request "
+        "WHERE request.created_at >= :lo AND request.created_at < :hi AND request.duplicate_of_id IS NULL "
+        "GROUP BY 1, 2, 3, 4 "
+        f"UNION ALL SELECT {keys}, 0, 0, 0, 0, count(*), sum(CASE WHEN rating.score >= {SATISFIED} THEN 1 ELSE 0 END), "
+        "0, NULL, NULL, 0, NULL, NULL "
+        "FROM rating JOIN request ON request.id = rating.request_id "
+        "WHERE request.created_at >= :lo AND request.created_at < :hi GROUP BY 1, 2, 3, 4"
+        ") s GROUP BY community_id, category_code, assignee_id, project_id")
+
+
+def recompute(session: Session, first: dt.date, last: dt.date) -> None:
+    """Rebuild the local days first..last of `rateday` (called by admin.demand.refresh, which owns the marks)."""
+    session.exec(delete(RateDay).where(col(RateDay.day) >= first, col(RateDay.day) <= last))
+    statement = text(_recompute_sql()).bindparams(bindparam("day", type_=Date), bindparam("lo", type_=UTCDateTime),
+                                                  bindparam("hi", type_=UTCDateTime))
+    for n in range((last - first).days + 1):
+        day = first + dt.timedelta(days=n)
+        lo, hi = day_bounds(day)
+        session.execute(statement, {"day": day, "lo": lo, "hi": hi})
+
+
+def compute_live(session: Session, user: StaffUser, by: str = "community", months: int = 12,
+            community: int | None = None, lang: str = "zh", today: dt.date | None = None,
+            now: dt.datetime | None = None) -> Rates:
+    """`compute` straight from the rows: the reference the tests compare the rollup with (seconds on a
+    million requests, where the rollup answers in milliseconds)."""
     now = now or dt.datetime.now(dt.UTC)
     today = today or local_date(now)  # the street's months (core/localtime.py)
     first = add_months(month_start(today), -(months - 1))
@@ -125,7 +265,7 @@ def compute(session: Session, user: StaffUser, by: str = "community", months: in
     group, month = GROUPS[by], month_key(session)
 
     def narrow(stmt):
-        stmt = requests_visible(stmt.where(Req.created_at >= out.since), session, user)
+        stmt = scoped(stmt.where(Req.created_at >= out.since), session, user)
         return stmt.where(Req.community_id == community) if community else stmt
 
     rows = session.exec(narrow(

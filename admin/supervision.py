@@ -1,9 +1,9 @@
 """督办: supervision of overdue requests, and the table their deadlines come from.
 
 `escalate` marks every open request whose deadline has passed and tells the on-duty staff of its
-community once: the marker `Request.escalated_at` is set by a conditional UPDATE, so two processes
-running it at the same time notify once, and a request is escalated again only when it misses a
-later deadline (its resolution after its response, or an extended one). It runs from
+community once: the marker `Request.escalated_at` is set by a conditional UPDATE (in batches of
+500), so two processes running it at the same time notify once, and a request is escalated again
+only when it misses a later deadline (its resolution after its response, or an extended one). It runs from
 `needs supervise` (cron, or `--every 300`) and, at most once a minute per process, when an inbox
 is opened. `/admin/supervision` lists what is overdue for admins, with the deadline rules.
 """
@@ -44,15 +44,18 @@ def _pending(now: dt.datetime):
 
 
 def escalate(session: Session, now: dt.datetime | None = None, limit: int = 500) -> int:
-    """Escalate the overdue requests not yet escalated for their current deadline; commits; returns how many."""
+    """Escalate the overdue requests not yet escalated for their current deadline; commits; returns how many.
+
+    One conditional UPDATE … RETURNING per batch: what another process marked meanwhile no longer
+    matches (PostgreSQL re-checks a row it waited for; SQLite writes one at a time), so nobody is
+    told twice."""
     now = now or utcnow()
-    ids = session.exec(select(Req.id).where(*_pending(now)).order_by(col(Req.id)).limit(limit)).all()
-    done = 0
-    for request_id in ids:
-        marked = session.exec(update(Req).where(col(Req.id) == request_id, *_pending(now)).values(escalated_at=now)
-                              .execution_options(synchronize_session=False))
-        if marked.rowcount != 1:  # another process got there first
-            continue
+    ids = list(session.exec(select(Req.id).where(*_pending(now)).order_by(col(Req.id)).limit(limit)))
+    if not ids:
+        return 0
+    marked = session.execute(update(Req).where(col(Req.id).in_(ids), *_pending(now)).values(escalated_at=now)
+                             .returning(col(Req.id)).execution_options(synchronize_session=False)).scalars().all()
+    for request_id in sorted(marked):
         req = session.get(Req, request_id)
         assert req is not None, "marked above, in this transaction"
         session.refresh(req)
@@ -61,9 +64,8 @@ def escalate(session: Session, now: dt.datetime | None = None, limit: int = 500)
         session.add(RequestEvent(request_id=row_id(req), type=EventType.escalated,
                                  to_value=deadline.isoformat() if deadline else None))
         notify.escalated(session, req, deadline)
-        session.commit()
-        done += 1
-    return done
+    session.commit()
+    return len(marked)
 
 
 def escalate_due(session: Session) -> None:

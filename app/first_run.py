@@ -146,8 +146,13 @@ def run(plan: Plan) -> Iterator[str]:
     if not has_model:
         yield "no model yet: training the first one on the seed set (about a minute)..."
     ensure_model()
+    changed = plan.required()[3] != get_settings().time_zone
     yield _time_zone(plan.required()[3])
     with Session(engine) as session:
+        if changed:  # days and months are the street's: the demand rollup is counted again
+            from admin.demand import mark_all_stale
+
+            mark_all_stale(session)
         yield _street(session, plan)
         yield _admin(session, plan)
         session.commit()

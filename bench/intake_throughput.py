@@ -1,6 +1,6 @@
 """Intake against its ceiling: `POST /api/v1/requests` of `needs serve` beside a bare FastAPI insert.
 
-    .venv/bin/python bench/intake.py [--seconds 20] [--rounds 3] [--clients 8] [--db sqlite|postgres|both]
+    .venv/bin/python bench/intake_throughput.py [--seconds 20] [--rounds 3] [--clients 8] [--db sqlite|postgres|both]
         [--stages-n 300] [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/test]
 
 For each backend (a temp SQLite file; a throw-away PostgreSQL database):

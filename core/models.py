@@ -109,6 +109,10 @@ class Status(StrEnum):
 
 
 OPEN_STATUSES = (Status.received, Status.accepted, Status.in_progress)
+# the conditions of two partial indexes on request (migration 0008_workday), as literals so that both
+# databases can match them in a query
+UNANSWERED = "responded_at IS NULL AND duplicate_of_id IS NULL"
+OPEN_UNIQUE = "status IN ('received', 'accepted', 'in_progress') AND duplicate_of_id IS NULL"
 
 
 class EventType(StrEnum):
@@ -386,6 +390,12 @@ class Request(SQLModel, table=True):
         Index("ix_request_cluster_heat", "cluster_id", "created_at", "community_id", "resident_id", "id",
               "urgent", "status", sqlite_where=text("cluster_id IS NOT NULL"),
               postgresql_where=text("cluster_id IS NOT NULL")),
+        # migration 0008_workday: the part of the rates that depends on the clock (admin/rates.py), from
+        # the index alone: requests not yet responded to, and open requests, with their deadlines
+        Index("ix_request_unanswered", "respond_by", "created_at", "community_id", "category_code", "assignee_id",
+              "project_id", sqlite_where=text(UNANSWERED), postgresql_where=text(UNANSWERED)),
+        Index("ix_request_open_deadline", "resolve_by", "created_at", "community_id", "category_code",
+              "assignee_id", "project_id", sqlite_where=text(OPEN_UNIQUE), postgresql_where=text(OPEN_UNIQUE)),
     )
     id: int | None = Field(default=None, primary_key=True)
     ticket: str = Field(max_length=20, unique=True)
@@ -494,6 +504,33 @@ class DemandDay(SQLModel, table=True):
     mentions: int = 0  # of those, whose text mentions a vulnerable group (admin.plan.VULNERABLE_WORDS)
     ratings: int = 0
     score_sum: int = 0
+
+
+class RateDay(SQLModel, table=True):
+    """Rollup for the response, resolution and satisfaction rates (admin/rates.py): per UTC day of receipt
+    × community × category × assignee × project, what of those requests no longer depends on the clock.
+    Kept exact like DemandDay (the same stale-day marks); duplicates count only in the ratings."""
+
+    day: dt.date = Field(primary_key=True)
+    community_id: int = Field(default=0, primary_key=True)  # 0: none
+    category_code: str = Field(default="", max_length=40, primary_key=True)  # "": unclassified
+    assignee_id: int = Field(default=0, primary_key=True)  # 0: unassigned
+    project_id: int = Field(default=0, primary_key=True)  # 0: no project
+    responded: int = 0
+    responded_in_time: int = 0
+    closed: int = 0
+    resolved_in_time: int = 0
+    ratings: int = 0
+    satisfied: int = 0  # ratings of 4 or 5
+    # not responded to yet / still open, with the earliest and latest of their deadlines: a row whose
+    # latest deadline has passed is all due, one whose earliest has not is not due yet; only the
+    # days in between are counted from the rows (admin/rates.py)
+    unanswered: int = 0
+    unanswered_first: dt.datetime | None = _opt_ts()
+    unanswered_last: dt.datetime | None = _opt_ts()
+    open: int = 0
+    open_first: dt.datetime | None = _opt_ts()
+    open_last: dt.datetime | None = _opt_ts()
 
 
 class DemandDirty(SQLModel, table=True):

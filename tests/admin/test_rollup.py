@@ -125,7 +125,7 @@ def test_refresh_recomputes_only_the_days_marked_by_changes(session, places, sta
     assert {d.day for d in session.exec(select(DemandDirty))} == {day}
     record_rating(session, old, 4)
     assert refresh(session) == 2  # the request's day, and the rating's (today)
-    row = session.get(DemandDay, (day, places["community_A"].id, "facility_repair"))
+    row = session.get(DemandDay, (local, places["community_A"].id, "facility_repair"))
     session.refresh(row)
     assert (row.requests, row.open) == (1, 0)
     rated = session.get(DemandDay, (local_today(), places["community_A"].id, "facility_repair"))

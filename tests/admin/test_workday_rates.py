@@ -8,9 +8,10 @@ import io
 import re
 
 from openpyxl import load_workbook
+from sqlmodel import select
 
 from admin import rates
-from core.models import Rating, Status, utcnow
+from core.models import RateDay, Rating, Status, utcnow
 from tests.admin.conftest import as_user, make_request
 
 H = dt.timedelta(hours=1)
@@ -103,3 +104,65 @@ def test_the_dashboard_shows_each_rate_with_its_definition_and_exports_them(clie
     as_user(client, "wa")
     theirs = load_workbook(io.BytesIO(client.get("/admin/rates.xlsx").content))
     assert {r[0].value for r in theirs["按社区"].iter_rows(min_row=2)} <= {"A社区", "全部"}
+
+
+def _same_rates(session, staff, now=None):
+    for who in ("admin", "wa", "wb"):
+        for by in rates.GROUPS:
+            for months in (12, 3):
+                fast = rates.compute(session, staff[who], by, months=months, now=now)
+                live = rates.compute_live(session, staff[who], by, months=months, now=now)
+                assert (fast.months, fast.since, fast.groups) == (live.months, live.since, live.groups), (who, by)
+                assert {k: v for k, v in fast.cells.items() if v != [0, 0]} == \
+                    {k: v for k, v in live.cells.items() if v != [0, 0]}, (who, by, months)
+
+
+def test_the_rates_rollup_gives_exactly_the_live_figures_through_a_day_of_changes(session, places, staff, resident):
+    from sqlalchemy import update
+
+    from admin import actions
+    from core.models import Organization, ServiceProject
+    from core.models import Request as Req
+    from core.residents import record_rating
+
+    on_time, late, silent, other = _seed(session, places, staff)
+    org = Organization(name="乐龄社工服务中心")
+    session.add(org)
+    session.flush()
+    project = ServiceProject(name="老年助餐", organization_id=org.id, category_code="elderly_care")
+    session.add(project)
+    session.commit()
+    # the same day and group, one past its deadline and one not: such a row is counted from the rows
+    urgent = _req(session, places["compound_A1"], "急的", age=3 * H, category="safety")
+    plain = _req(session, places["compound_A1"], "不急的", age=3 * H, category="safety")
+    urgent.respond_by = urgent.created_at + 2 * H
+    plain.resolve_by = plain.created_at - 1 * H  # (as if a rule had been shortened)
+    session.add_all([urgent, plain])
+    session.commit()
+    _same_rates(session, staff)
+    now = utcnow()
+    mixed = session.exec(select(RateDay).where(RateDay.unanswered_first <= now, RateDay.unanswered_last > now,
+                                               RateDay.open_first <= now, RateDay.open_last > now)).all()
+    assert mixed, "a row straddling the clock, for both rates"
+    admin, wa = staff["admin"], staff["wa"]
+    fresh = make_request(session, places["compound_A2"], text="新来的", resident=resident, external_id="f",
+                         category="elderly_care")
+    actions.reply(session, wa, fresh, "收到，马上处理")  # a response without a status change
+    actions.assign(session, admin, silent, wa.id)
+    actions.link_project(session, admin, fresh, project.id)
+    actions.extend_deadline(session, wa, silent, "respond", (utcnow() + 48 * H).strftime("%Y-%m-%d %H:%M"), "等回复")
+    actions.change_status(session, admin, other, Status.resolved)
+    actions.mark_duplicate(session, admin, silent, on_time.ticket)
+    session.commit()
+    _same_rates(session, staff)
+    record_rating(session, session.get(Req, other.id), 3)
+    record_rating(session, session.get(Req, silent.id), 5)  # a duplicate's resident rates: counted
+    actions.correct_category(session, admin, session.get(Req, late.id), "health")
+    actions.transfer(session, admin, session.get(Req, fresh.id), places["community_B"].id)
+    actions.mark_duplicate(session, admin, session.get(Req, silent.id), "")  # undone
+    session.commit()
+    _same_rates(session, staff)
+    _same_rates(session, staff, now=utcnow() + 10 * 24 * H)  # later, more deadlines have passed
+    session.exec(update(Req).where(Req.id == late.id).values(assignee_id=staff["wb"].id, responded_at=None))
+    session.commit()  # a script's bulk statement, around the ORM
+    _same_rates(session, staff)

@@ -158,3 +158,30 @@ def test_the_prediction_modules_import_no_training_code_and_no_scikit_learn():
     assert {"nlp.model", "nlp.features", "nlp.tokenize", "nlp.keywords", "nlp.urgency"} <= reached
     assert not reached & {"nlp.train", "nlp.evaluate"}
     assert not [i for m in reached for i in imports[m] if i.split(".")[0] == "sklearn"]
+
+
+def test_danger_phrases_are_found_exactly_where_a_full_scan_of_the_text_finds_them(texts):
+    import csv
+
+    from nlp.urgency import _DANGER, _DANGER_START, _danger_matches
+
+    assert _DANGER_START is not None  # the pattern's first characters could be read: the fast scan is on
+    more = ["GAS LEAK in the kitchen", "I'm stuck in the lift!!", "楼下有人拿刀", "ＳＭＯＫＥ is coming out"]
+    tipdm = Path("/work/shared/data/tipdm2020/messages.csv")
+    if tipdm.exists():
+        with tipdm.open(encoding="utf-8") as f:
+            more += [r["title"] + "\n" + r["detail"] for _, r in zip(range(1000), csv.DictReader(f), strict=False)]
+    for text in texts + more:
+        assert [m.span() for m in _danger_matches(text)] == [m.span() for m in _DANGER.finditer(text)]
+
+
+def test_the_first_character_class_gives_up_where_a_match_could_start_anywhere():
+    import re
+
+    from nlp.urgency import _first_characters
+
+    assert _first_characters(re.compile("a|.b")) is None
+    assert _first_characters(re.compile("(x)?y")) is None
+    assert _first_characters(re.compile("a|")) is None
+    kelvin = _first_characters(re.compile("(k|z)y", re.IGNORECASE))
+    assert kelvin is not None and kelvin.match("K") and kelvin.match("\u212a") and not kelvin.match("y")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -205,6 +206,41 @@ ROUTES: dict[tuple[str, str], list[Case]] = {
     ("GET", "/admin/api-keys"): [Case(ADMIN)],
     ("POST", "/admin/api-keys"): [Case(ADMIN, data={"name": "another-system"})],
     ("POST", "/admin/api-keys/{key_id}/revoke"): [Case(ADMIN, {"key_id": lambda w, f, o: w["key"].id}, data={})],
+    # a street office's own data: places, staff, organizations, categories, imports (admins)
+    ("GET", "/account/password"): [Case(SESSION)],
+    ("POST", "/account/password"): [Case(SESSION, data={"current": "wrong-password", "new": "x", "again": "y"})],
+    ("GET", "/admin/setup"): [Case(ADMIN)],
+    ("GET", "/admin/places"): [Case(ADMIN)],
+    ("POST", "/admin/places"): [Case(ADMIN, data={})],
+    ("GET", "/admin/places/import"): [Case(ADMIN)],
+    ("POST", "/admin/places/import"): [Case(ADMIN, data={})],
+    ("POST", "/admin/places/import/{token}"): [Case(ADMIN, {"token": "unknown"}, data={})],
+    ("GET", "/admin/places/{place_id:int}"): [Case(ADMIN, {"place_id": F("community")})],
+    ("POST", "/admin/places/{place_id:int}"): [Case(ADMIN, {"place_id": F("community")}, data={})],
+    ("POST", "/admin/places/{place_id:int}/retire"): [Case(ADMIN, {"place_id": F("community")}, data={})],
+    ("GET", "/admin/staff"): [Case(ADMIN)],
+    ("POST", "/admin/staff"): [Case(ADMIN, data={})],
+    ("GET", "/admin/staff/{user_id:int}"): [Case(ADMIN, {"user_id": F("worker")})],
+    ("POST", "/admin/staff/{user_id:int}"): [Case(ADMIN, {"user_id": F("worker")}, data={})],
+    ("POST", "/admin/staff/{user_id:int}/active"): [Case(ADMIN, {"user_id": F("worker")}, data={})],
+    ("POST", "/admin/staff/{user_id:int}/reset"): [Case(ADMIN, {"user_id": F("worker")}, data={})],
+    ("GET", "/admin/organizations"): [Case(ADMIN)],
+    ("POST", "/admin/organizations"): [Case(ADMIN, data={})],
+    ("GET", "/admin/organizations/{org_id:int}"): [Case(ADMIN, {"org_id": F("project", "organization_id")})],
+    ("POST", "/admin/organizations/{org_id:int}"): [Case(ADMIN, {"org_id": F("project", "organization_id")},
+                                                          data={})],
+    ("GET", "/admin/projects/{project_id:int}/edit"): [Case(ADMIN, {"project_id": F("project")})],
+    ("POST", "/admin/projects/{project_id:int}/edit"): [Case(ADMIN, {"project_id": F("project")}, data={})],
+    ("GET", "/admin/categories"): [Case(ADMIN)],
+    ("POST", "/admin/categories"): [Case(ADMIN, data={})],
+    ("POST", "/admin/categories-retrain"): [Case(ADMIN, data={})],
+    ("POST", "/admin/categories/{code}"): [Case(ADMIN, {"code": "elderly_care"}, data={})],
+    ("GET", "/admin/imports/requests"): [Case(ADMIN)],
+    ("POST", "/admin/imports/requests"): [Case(ADMIN, data={})],
+    # an import's or a job's page by an unknown token: nobody is shown anything
+    ("GET", "/admin/imports/requests/{token}"): [Case(PUBLIC, {"token": "unknown"})],
+    ("POST", "/admin/imports/requests/{token}"): [Case(ADMIN, {"token": "unknown"}, data={})],
+    ("GET", "/admin/jobs/{job_id}"): [Case(PUBLIC, {"job_id": "999999"})],
 }
 MOUNTS = {"/static", "/admin/static", "/survey-static", "/docs-static", "/docs-own"}  # files, no data
 
@@ -249,7 +285,7 @@ def _text(resp) -> str:
 
 def _call(client, method, path, case: Case, w, foreign, own):
     params = {k: _value(v, w, foreign, own) for k, v in case.params.items()}
-    url = path.replace("{rest:path}", "{rest}").format(**params)
+    url = re.sub(r"\{(\w+):\w+\}", r"{\1}", path).format(**params)  # {place_id:int} → {place_id}
     if case.query:
         url += "?" + case.query.format(c=w[foreign]["community"].id, cl=w[foreign]["cluster"].id)
     if method == "GET":

@@ -113,6 +113,29 @@ def test_another_time_zone_is_written_to_the_settings_file(empty_db, model_env, 
     assert get_settings().time_zone == "Asia/Urumqi"
 
 
+def test_a_new_time_zone_recounts_the_demand_by_its_days(empty_db, model_env, needs, tmp_path):
+    import datetime as dt
+
+    from admin.demand import refresh
+    from core.db import get_engine
+    from core.models import DemandDay, Request
+    from intake.service import IntakeIn, submit
+
+    assert _setup(needs, tmp_path).exit_code == 0
+    with Session(get_engine()) as s:
+        req = submit(s, IntakeIn(text="路灯坏了"), classify=False).request
+        req.created_at = dt.datetime(2026, 5, 31, 17, 30, tzinfo=dt.UTC)  # 1 June in Shanghai, 31 May in Urumqi
+        s.add(req)
+        s.commit()
+        refresh(s)
+        assert {d.day for d in s.exec(select(DemandDay))} == {dt.date(2026, 6, 1)}
+    assert _setup(needs, tmp_path, "--time-zone", "Asia/Urumqi").exit_code == 0
+    with Session(get_engine()) as s:
+        refresh(s)
+        assert {d.day for d in s.exec(select(DemandDay))} == {dt.date(2026, 5, 31)}
+        assert s.exec(select(Request)).one().created_at.hour == 17  # the database keeps UTC
+
+
 def _one_line(result) -> str:
     assert result.exit_code == 2, result.output
     lines = result.stderr.strip().splitlines()
