@@ -216,11 +216,6 @@ def mark_all_stale(session: Session) -> None:
         session.add_all(DemandDirty(day=first + dt.timedelta(days=n)) for n in range((last - first).days + 1))
 
 
-def mark_all_stale(session: Session) -> None:
-    """Every day of the rollup is rebuilt on its next read (after the time zone changed). No commit."""
-    session.execute(text("INSERT INTO demanddirty (day) SELECT DISTINCT day FROM demandday"))
-
-
 def _runs(days: list[dt.date]) -> list[tuple[dt.date, dt.date]]:
     """Sorted days as runs of consecutive days: (first, last)."""
     runs: list[tuple[dt.date, dt.date]] = []
