@@ -21,8 +21,8 @@ from intake.lookup import PER_ADDRESS, PER_TICKET
 from tests.factories import make_places
 from tests.survey.factories import make_survey
 
-STAFF_OR_MACHINE = ("/admin", "/login", "/logout", "/telegram/", "/open311/")  # limited otherwise (login waits,
-# webhook secret, Open311 keys) or not public at all
+STAFF_OR_MACHINE = ("/admin", "/account/", "/login", "/logout", "/telegram/", "/open311/")  # limited otherwise (login waits,
+# webhook secret, Open311 keys) or not public at all (a signed-in staff member's own password)
 
 
 def _form_token(client: TestClient, path: str) -> dict:
