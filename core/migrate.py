@@ -21,9 +21,26 @@ def alembic_config(url: str | None = None) -> Config:
 
 def _run(engine: Engine, fn, *args) -> None:
     cfg = alembic_config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        fn(cfg, *args)
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as conn:
+        if sqlite:
+            # SQLite alters a table by copying it and dropping the old one, which foreign-key enforcement
+            # refuses while rows refer to it; the pragma is a no-op inside a transaction, so it is set
+            # before, and every reference is checked before the migration commits
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            conn.commit()
+        try:
+            with conn.begin():
+                cfg.attributes["connection"] = conn
+                fn(cfg, *args)
+                if sqlite:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"the migration leaves rows with broken references: {broken[:5]}")
+        finally:
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                conn.commit()
 
 
 def upgrade(engine: Engine, revision: str = "heads") -> None:

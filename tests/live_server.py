@@ -26,10 +26,11 @@ def free_port() -> int:
 
 @contextmanager
 def live_server(database_url: str, var_dir: Path, ready_path: str = "/healthz",
-                secret_key: str = TEST_SECRET) -> Iterator[str]:
-    """Start the app against `database_url`; yield its base URL once `ready_path` answers."""
+                secret_key: str = TEST_SECRET, settings: dict[str, str] | None = None) -> Iterator[str]:
+    """Start the app against `database_url`; yield its base URL once `ready_path` answers. `settings`:
+    more environment variables for the app (PUBLIC_RATE_LIMIT, say)."""
     env = {**os.environ, "DATABASE_URL": database_url, "VAR_DIR": str(var_dir), "ENVIRONMENT": "test",
-           "SECRET_KEY": secret_key, "PYTHONPATH": str(ROOT)}
+           "SECRET_KEY": secret_key, "PYTHONPATH": str(ROOT), **(settings or {})}
     env.pop("MODEL_PATH", None)
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",

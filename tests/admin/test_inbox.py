@@ -6,6 +6,7 @@ import re
 
 from sqlmodel import select
 
+from core.localtime import local_date
 from core.models import AuditLog, Cluster, EventType, Outbox, RequestEvent, Status
 from core.models import Request as Req
 from tests.admin.conftest import as_user, make_request
@@ -158,7 +159,7 @@ def test_filters_search_and_the_review_queue(client, session, places, staff):
     assert tickets(f"community={places['community_B'].id}") == {b.ticket}
     assert tickets(f"place={places['compound_A2'].id}") == {unsure.ticket}
     assert tickets("category=safety") == {urgent.ticket}
-    today = lamp.created_at.date().isoformat()
+    today = local_date(lamp.created_at).isoformat()  # the filter reads local days
     assert tickets(f"since={today}&until={today}") == {lamp.ticket, unsure.ticket, urgent.ticket, b.ticket}
     assert tickets("since=2000-01-01&until=2000-01-02") == set()
     assert client.get("/admin?since=yesterday").status_code == 422

@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from sqlmodel import select
 
 from admin import rates
+from core.localtime import to_local
 from core.models import RateDay, Rating, Status, utcnow
 from tests.admin.conftest import as_user, make_request
 
@@ -52,7 +53,7 @@ def test_the_rates_count_what_was_due_and_what_was_met(session, places, staff):
     assert by_community.cell("satisfaction", a) == (1, 2)  # 5 and 2
     assert by_community.cell("response", b) == (1, 1)
     assert by_community.overall("response") == (2, 4)
-    month = on_time.created_at.strftime("%Y-%m")
+    month = to_local(on_time.created_at).strftime("%Y-%m")
     assert by_community.cell("response", a, month)[0] == 1
     by_worker = rates.compute(session, staff["admin"], "worker")
     assert by_worker.cell("response", staff["wa"].id) == (1, 2)

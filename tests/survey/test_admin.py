@@ -8,6 +8,7 @@ from openpyxl import load_workbook
 from sqlmodel import select
 
 from core.accounts import create_user
+from core.localtime import to_local
 from core.models import AuditLog, Organization, Rating, ServiceProject, Survey
 from survey.io import check_token, template_definition
 from survey.service import submit_response
@@ -237,5 +238,5 @@ def test_the_satisfaction_page_lists_each_rated_project_by_month(client, session
         _answer(session, survey, key, staff["compound_A1"], overall=score)
     login(client, "boss", "password-1")
     page = client.get("/admin/surveys/satisfaction").text
-    month = session.exec(select(Rating.created_at)).first().strftime("%Y-%m")
+    month = to_local(session.exec(select(Rating.created_at)).first()).strftime("%Y-%m")
     assert "老年助餐" in page and month in page and "<td class=\"num\">4.0</td><td class=\"num\">3</td>" in page

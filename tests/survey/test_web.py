@@ -5,6 +5,7 @@ import re
 from sqlmodel import select
 
 from core.models import SurveyResponse
+from core.settings import get_settings
 from survey.io import make_token, publish_templates
 from tests.factories import form_token
 from tests.survey.factories import make_survey, past
@@ -115,7 +116,12 @@ def test_the_qr_code_is_a_png_and_the_poster_shows_the_address(client, session):
     png = client.get("/s/all-types/qr.png")
     assert png.status_code == 200 and png.content[:8] == b"\x89PNG\r\n\x1a\n"
     poster = client.get("/s/all-types/poster")
-    assert "http://testserver/s/all-types" in poster.text and "/s/all-types/qr.png" in poster.text
+    # the address comes from PUBLIC_BASE_URL, not from the request's Host header
+    root = get_settings().public_base_url.rstrip("/")
+    assert f"{root}/s/all-types" in poster.text and "/s/all-types/qr.png" in poster.text
+    assert "testserver" not in poster.text
+    forged = client.get("/s/all-types/poster", headers={"Host": "evil.example"})
+    assert "evil.example" not in forged.text
 
 
 def test_the_api_lists_open_surveys_with_their_public_pages(client, session):
@@ -123,7 +129,8 @@ def test_the_api_lists_open_surveys_with_their_public_pages(client, session):
     make_survey(session, slug="hidden", status="draft")
     listed = client.get("/api/v1/surveys").json()
     assert {s["slug"] for s in listed} == {"community-needs", "project-satisfaction", "resident-participation"}
-    assert all(s["url"] == f"http://testserver/s/{s['slug']}" and isinstance(s["id"], int) for s in listed)
+    root = get_settings().public_base_url.rstrip("/")
+    assert all(s["url"] == f"{root}/s/{s['slug']}" and isinstance(s["id"], int) for s in listed)
     detail = client.get(f"/api/v1/surveys/{listed[0]['id']}").json()
     assert detail["state"] == "open" and detail["questions"][0]["id"]
 
