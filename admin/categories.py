@@ -102,6 +102,7 @@ def update(request: Request, code: str, session: SessionDep, user: Admin, form: 
     """Rename, describe, mark vulnerable-group, retire or restore (active=0/1)."""
     category = _load(session, code)
     lang = language(request)
+    _ = gettext(lang)
     try:
         values = _fields(form, lang)
     except ValueError as exc:
@@ -116,7 +117,7 @@ def update(request: Request, code: str, session: SessionDep, user: Admin, form: 
         session.add(category)
         audit(session, user, "category.update", "category", code, ip=client_ip(request), **changes)
         session.commit()
-    flash(request, gettext(lang)("Saved.") if changes else gettext(lang)("Nothing changed."))
+    flash(request, _("Saved.") if changes else _("Nothing changed."))
     return RedirectResponse("/admin/categories", status_code=303)
 
 

@@ -18,8 +18,7 @@ from sqlmodel import Session
 
 from admin import jobs
 from admin.jobs import UploadError
-from admin.places_import import COLUMNS as PLACE_COLUMNS
-from admin.places_import import EXAMPLE, import_places
+from admin.places_import import import_places, sheet_help
 from admin.records_import import FIELDS, REASONS, ColumnError, column_map, import_records
 from admin.tabular import TableError, read_table
 from core.db import get_engine, row_id
@@ -39,7 +38,7 @@ Admin = Annotated[StaffUser, require(Role.admin)]
 @router.get("/admin/places/import")
 def places_form(request: Request, user: Admin):
     """Upload a places sheet."""
-    return render(request, "admin/places_import.html", user=user, columns=PLACE_COLUMNS, example=EXAMPLE, report=None, error=None)
+    return render(request, "admin/places_import.html", user=user, **sheet_help(language(request)), report=None, error=None)
 
 
 @router.post("/admin/places/import", dependencies=[Depends(csrf_protect)])
@@ -50,7 +49,7 @@ def places_preview(request: Request, session: SessionDep, user: Admin, file: Ann
         report = import_places(session, jobs.upload_path(token), name, user=user, dry_run=True)
     except (UploadError, TableError) as exc:
         return _places_error(request, user, exc)
-    return render(request, "admin/places_import.html", user=user, columns=PLACE_COLUMNS, example=EXAMPLE, report=report,
+    return render(request, "admin/places_import.html", user=user, **sheet_help(language(request)), report=report,
                   reasons=report.reasons(language(request)), token=token, filename=name, done=False, error=None)
 
 
@@ -64,13 +63,14 @@ def places_apply(request: Request, token: str, session: SessionDep, user: Admin,
     except TableError as exc:
         return _places_error(request, user, exc)
     path.unlink(missing_ok=True)
-    return render(request, "admin/places_import.html", user=user, columns=PLACE_COLUMNS, example=EXAMPLE, report=report,
+    return render(request, "admin/places_import.html", user=user, **sheet_help(language(request)), report=report,
                   reasons=report.reasons(language(request)), token=None, filename=name, done=True, error=None)
 
 
 def _places_error(request: Request, user: StaffUser, exc: Exception):
-    message = gettext(language(request))(str(exc)) if isinstance(exc, UploadError) else str(exc)
-    return render(request, "admin/places_import.html", status_code=422, user=user, columns=PLACE_COLUMNS, example=EXAMPLE,
+    lang = language(request)
+    message = exc.message(lang) if isinstance(exc, TableError) else gettext(lang)(str(exc))
+    return render(request, "admin/places_import.html", status_code=422, user=user, **sheet_help(language(request)),
                   report=None, error=message)
 
 
@@ -112,7 +112,7 @@ def records_check(request: Request, token: str, session: SessionDep, user: Admin
     except (ColumnError, TableError) as exc:
         header = header if "header" in locals() else []
         return render(request, "admin/records_import.html", status_code=422, user=user, fields=FIELDS, step="check",
-                      token=token, filename=name, header=header, cols=chosen, report=None, error=str(exc))
+                      token=token, filename=name, header=header, cols=chosen, report=None, error=exc.message(lang))
     refusals = [(r.row, r.message(lang)) for r in report.refused]
     return render(request, "admin/records_import.html", user=user, fields=FIELDS, step="check", token=token,
                   filename=name, header=header, cols=cols, report=report, refusals=refusals, error=None)

@@ -109,6 +109,7 @@ def update(request: Request, org_id: int, session: SessionDep, user: Admin, form
     """Rename an organization, change its contact or description."""
     org = _org(session, org_id)
     lang = language(request)
+    _ = gettext(lang)
     try:
         values = _org_fields(session, form, lang, org)
     except OrgError as exc:
@@ -121,7 +122,7 @@ def update(request: Request, org_id: int, session: SessionDep, user: Admin, form
         session.add(org)
         audit(session, user, "organization.update", "organization", org.id, ip=client_ip(request), **changes)
         session.commit()
-    flash(request, gettext(lang)("Saved.") if changes else gettext(lang)("Nothing changed."))
+    flash(request, _("Saved.") if changes else _("Nothing changed."))
     return RedirectResponse(f"/admin/organizations/{org_id}", status_code=303)
 
 
@@ -152,10 +153,11 @@ def project_form(request: Request, project_id: int, session: SessionDep, user: A
 
 
 def _project_name(form: Mapping, lang: str) -> str:
+    _ = gettext(lang)
     try:
         return clean_text(str(form.get("name", "")), 160)
     except IntakeError as exc:
-        raise ValueError(gettext(lang)("A project needs a name of at most 160 characters.")) from exc
+        raise ValueError(_("A project needs a name of at most 160 characters.")) from exc
 
 
 def _date(raw) -> dt.date | None:
@@ -167,20 +169,21 @@ def project_update(request: Request, project_id: int, session: SessionDep, user:
     """Save a project's changes (audited with what changed)."""
     project = _project(session, project_id)
     lang = language(request)
+    _ = gettext(lang)
     try:
         name = _project_name(form, lang)
         org = session.get(Organization, int(str(form.get("organization_id") or 0)))
         if org is None:
-            raise ValueError(gettext(lang)("Choose the organization that provides it."))
+            raise ValueError(_("Choose the organization that provides it."))
         category = str(form.get("category_code") or "") or None
         if category is not None and category not in {c.code for c in taxonomy.categories(session)}:
-            raise ValueError(gettext(lang)("Choose a category from the list."))
+            raise ValueError(_("Choose a category from the list."))
         round_id = int(str(form["round_id"])) if form.get("round_id") else None
         if round_id is not None and session.get(PurchaseRound, round_id) is None:
-            raise ValueError(gettext(lang)("Choose a round from the list."))
+            raise ValueError(_("Choose a round from the list."))
         start, end = _date(form.get("period_start")), _date(form.get("period_end"))
         if start and end and end < start:
-            raise ValueError(gettext(lang)("The period ends before it starts."))
+            raise ValueError(_("The period ends before it starts."))
         values = {"name": name, "description": str(form.get("description", "")).strip()[:4000],
                   "organization_id": org.id, "category_code": category, "round_id": round_id,
                   "budget_cents": yuan(str(form.get("budget_yuan") or "0"), "budget"), "period_start": start,
@@ -188,7 +191,7 @@ def project_update(request: Request, project_id: int, session: SessionDep, user:
                   "targets": project_records.parse_targets(str(form.get("targets", "")))}
         place_ids = {int(v) for v in form.getlist("place_ids") if isinstance(v, str) and v.isdigit()}
         if len(session.exec(select(Place.id).where(col(Place.id).in_(place_ids))).all()) != len(place_ids):
-            raise ValueError(gettext(lang)("Choose places from the list."))
+            raise ValueError(_("Choose places from the list."))
     except ValueError as exc:
         flash(request, str(exc), "error")
         return RedirectResponse(f"/admin/projects/{project_id}/edit", status_code=303)
@@ -208,5 +211,5 @@ def project_update(request: Request, project_id: int, session: SessionDep, user:
         session.add(project)
         audit(session, user, "project.update", "project", project.id, ip=client_ip(request), **changes)
         session.commit()
-    flash(request, gettext(lang)("Saved.") if changes else gettext(lang)("Nothing changed."))
+    flash(request, _("Saved.") if changes else _("Nothing changed."))
     return RedirectResponse(f"/admin/projects/{project_id}", status_code=303)

@@ -72,13 +72,14 @@ def places(request: Request, session: SessionDep, user: Admin):
 def create(request: Request, session: SessionDep, user: Admin, form: FormDataDep):
     """Add a place."""
     lang = language(request)
+    _ = gettext(lang)
     try:
         place = place_records.create(session, user, _fields(form), ip=client_ip(request))
     except PlaceError as exc:
         session.rollback()
         flash(request, exc.message(lang), "error")
         return RedirectResponse("/admin/places", status_code=303)
-    flash(request, gettext(lang)("Added {name}.").format(name=place.name))
+    flash(request, _("Added {name}.").format(name=place.name))
     return RedirectResponse("/admin/places", status_code=303)
 
 
@@ -104,13 +105,14 @@ def update(request: Request, place_id: int, session: SessionDep, user: Admin, fo
     """Rename, re-code, move or re-alias a place."""
     place = _load(session, place_id)
     lang = language(request)
+    _ = gettext(lang)
     try:
         changes = place_records.update(session, user, place, _fields(form, place), ip=client_ip(request))
     except PlaceError as exc:
         session.rollback()
         flash(request, exc.message(lang), "error")
     else:
-        flash(request, gettext(lang)("Saved.") if changes else gettext(lang)("Nothing changed."))
+        flash(request, _("Saved.") if changes else _("Nothing changed."))
     return RedirectResponse(f"/admin/places/{place_id}", status_code=303)
 
 

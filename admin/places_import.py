@@ -37,6 +37,16 @@ HEADERS = {  # what a street office's own sheet may call the columns
 EXAMPLE = """kind,name,code,parent_code,aliases
 community,星湖社区,XH,ST,星湖
 compound,星湖苑,XH-01,XH,xhy|Xinghuyuan"""
+EXAMPLE_ZH = """类型,名称,编码,上级编码,别名
+社区,星湖社区,XH,ST,星湖
+小区,星湖苑,XH-01,XH,xhy|Xinghuyuan"""
+
+
+def sheet_help(lang: str) -> dict[str, object]:
+    """The column names and an example sheet in the reader's language (both spellings are read)."""
+    if lang.startswith("zh"):
+        return {"columns": EXAMPLE_ZH.split("\n", 1)[0].split(","), "example": EXAMPLE_ZH}
+    return {"columns": list(COLUMNS), "example": EXAMPLE}
 DUPLICATE = N_("code “{value}” appears again (first in row {row})")
 
 
@@ -68,7 +78,8 @@ def column_map(header: list[str]) -> dict[str, str]:
                 break
     missing = [f for f in REQUIRED if f not in out]
     if missing:
-        raise TableError(f"missing column(s): {', '.join(missing)} (the columns are {','.join(COLUMNS)})")
+        raise TableError(N_("missing column(s): {missing} (the columns are {columns})"), missing=", ".join(missing),
+                         columns=",".join(COLUMNS))
     return out
 
 

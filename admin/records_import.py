@@ -110,15 +110,16 @@ def column_map(header: list[str], columns: dict[str, str] | None = None) -> dict
     columns = dict(columns or {})
     unknown = sorted(set(columns) - set(FIELDS))
     if unknown:
-        raise ColumnError(f"unknown field(s) {', '.join(unknown)}: the fields are {', '.join(FIELDS)}")
+        raise ColumnError(N_("unknown field(s) {unknown}: the fields are {fields}"), unknown=", ".join(unknown),
+                          fields=", ".join(FIELDS))
     by_norm = {norm(h): h for h in header if h}
     out: dict[str, str] = {}
     for fld, wanted in columns.items():
         if not wanted:
             continue
         if norm(wanted) not in by_norm:
-            raise ColumnError(f"--column {fld}={wanted}: the file has no column {wanted!r} "
-                              f"(its columns: {', '.join(header)})")
+            raise ColumnError(N_("{field}: the file has no column “{wanted}” (its columns: {columns})"),
+                              field=fld, wanted=wanted, columns=", ".join(header))
         out[fld] = by_norm[norm(wanted)]
     taken = set(out.values())
     for fld in FIELDS:
@@ -131,7 +132,8 @@ def column_map(header: list[str], columns: dict[str, str] | None = None) -> dict
                 taken.add(header_name)
                 break
     if "text" not in out:
-        raise ColumnError(f"no text column found among {', '.join(header)}: name it with --column text=HEADER")
+        raise ColumnError(N_("no column of request text found among {columns}: choose the one that holds it "
+                             "(on the command line: --column text=HEADER)"), columns=", ".join(header))
     return out
 
 
@@ -141,7 +143,7 @@ def parse_columns(values: Iterable[str]) -> dict[str, str]:
     for value in values:
         fld, sep, header = value.partition("=")
         if not sep:
-            raise ColumnError(f"--column {value!r}: write it as FIELD=HEADER, e.g. text=诉求内容")
+            raise ColumnError(N_("--column {value}: write it as FIELD=HEADER, e.g. text=诉求内容"), value=value)
         out[fld.strip()] = header.strip()
     return out
 

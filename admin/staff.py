@@ -78,6 +78,7 @@ def staff(request: Request, session: SessionDep, user: Admin):
 def create(request: Request, session: SessionDep, user: Admin, form: FormDataDep):
     """Create an account with a first password the admin hands over."""
     lang = language(request)
+    _ = gettext(lang)
     username, password = str(form.get("username", "")).strip()[:64], str(form.get("password", ""))
     role, org, codes = str(form.get("role", "")), str(form.get("org") or "") or None, _codes(session, form)
     problem = _problem(session, lang, role, codes, org, username, password)
@@ -90,7 +91,7 @@ def create(request: Request, session: SessionDep, user: Admin, form: FormDataDep
     audit(session, user, "staff.create", "staffuser", new.id, ip=client_ip(request), username=new.username,
           role=new.role)
     session.commit()
-    flash(request, gettext(lang)("Created {username}.").format(username=new.username))
+    flash(request, _("Created {username}.").format(username=new.username))
     return RedirectResponse(f"/admin/staff/{new.id}", status_code=303)
 
 
@@ -118,8 +119,9 @@ def update(request: Request, user_id: int, session: SessionDep, user: Admin, for
     """Change the role, the communities a worker serves, an organization viewer's organization."""
     account = _load(session, user_id)
     lang = language(request)
+    _ = gettext(lang)
     if account.id == user.id and str(form.get("role")) != Role.admin:
-        flash(request, gettext(lang)("You cannot take away your own administrator role."), "error")
+        flash(request, _("You cannot take away your own administrator role."), "error")
         return RedirectResponse(f"/admin/staff/{user_id}", status_code=303)
     role, org, codes = str(form.get("role", "")), str(form.get("org") or "") or None, _codes(session, form)
     problem = _problem(session, lang, role, codes, org)
@@ -128,7 +130,7 @@ def update(request: Request, user_id: int, session: SessionDep, user: Admin, for
         return RedirectResponse(f"/admin/staff/{user_id}", status_code=303)
     changes = accounts.set_role(session, account, role, codes, org, user,
                                 display_name=str(form.get("display_name", "")), ip=client_ip(request))
-    flash(request, gettext(lang)("Saved.") if changes else gettext(lang)("Nothing changed."))
+    flash(request, _("Saved.") if changes else _("Nothing changed."))
     return RedirectResponse(f"/admin/staff/{user_id}", status_code=303)
 
 
@@ -137,12 +139,13 @@ def set_active(request: Request, user_id: int, session: SessionDep, user: Admin,
     """Deactivate an account (its sessions end at once) or activate it again."""
     account = _load(session, user_id)
     lang = language(request)
+    _ = gettext(lang)
     active = form.get("active") == "1"
     if account.id == user.id and not active:
-        flash(request, gettext(lang)("You cannot deactivate your own account."), "error")
+        flash(request, _("You cannot deactivate your own account."), "error")
     else:
         accounts.set_active(session, account, active, user)
-        flash(request, gettext(lang)("Saved."))
+        flash(request, _("Saved."))
     return RedirectResponse(f"/admin/staff/{user_id}", status_code=303)
 
 

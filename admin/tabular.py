@@ -11,11 +11,21 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.i18n import N_, gettext
+
 MAX_COLUMNS = 200
 
 
 class TableError(ValueError):
-    """The file cannot be read as a table at all."""
+    """The file cannot be read as a table at all. `template` is a catalogue message (N_) with {named}
+    fields: str() gives it in English, message(lang) in the reader's language."""
+
+    def __init__(self, template: str, **params: object):
+        self.template, self.params = template, params
+        super().__init__(template.format(**params))
+
+    def message(self, lang: str = "en") -> str:
+        return gettext(lang)(self.template).format(**self.params)
 
 
 @dataclass
@@ -34,7 +44,7 @@ def read_table(path: Path, name: str | None = None) -> Table:
     if suffix == ".xlsx" or (suffix != ".csv" and magic == b"PK\x03\x04"):
         return _xlsx(path)
     if suffix in (".xls", ".numbers", ".ods"):
-        raise TableError(f"cannot read {suffix} files: save the sheet as .xlsx or .csv")
+        raise TableError(N_("cannot read {suffix} files: save the sheet as .xlsx or .csv"), suffix=suffix)
     return _csv(path)
 
 
@@ -43,7 +53,7 @@ def _clean_header(cells) -> list[str]:
     while header and not header[-1]:
         header.pop()
     if not any(header):
-        raise TableError("the first row must name the columns")
+        raise TableError(N_("the first row must name the columns"))
     seen: dict[str, int] = {}
     for i, h in enumerate(header):  # a repeated column name gets a suffix so that no value is lost
         if h in seen:
@@ -60,7 +70,7 @@ def _decode(raw: bytes) -> str:
             return raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise TableError("the file is neither UTF-8 nor GB18030 text: save it as CSV UTF-8 or as .xlsx")
+    raise TableError(N_("the file is neither UTF-8 nor GB18030 text: save it as CSV UTF-8 or as .xlsx"))
 
 
 def _csv(path: Path) -> Table:
@@ -73,7 +83,7 @@ def _csv(path: Path) -> Table:
     try:
         header = _clean_header(next(reader))
     except StopIteration as exc:
-        raise TableError("the file is empty") from exc
+        raise TableError(N_("the file is empty")) from exc
     total = max(0, sum(1 for cells in csv.reader(io.StringIO(text, newline=""), dialect)
                        if any(c.strip() for c in cells)) - 1)
 
@@ -91,14 +101,14 @@ def _xlsx(path: Path) -> Table:
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # zipfile.BadZipFile, KeyError, InvalidFileException...
-        raise TableError("the file is not a readable .xlsx workbook") from exc
+        raise TableError(N_("the file is not a readable .xlsx workbook")) from exc
     ws = wb.worksheets[0]
     it = ws.iter_rows(values_only=True)
     try:
         header = _clean_header(next(it))
     except StopIteration as exc:
         wb.close()
-        raise TableError("the first sheet is empty") from exc
+        raise TableError(N_("the first sheet is empty")) from exc
     total = max(0, (ws.max_row or 1) - 1) if ws.max_row else None
 
     def rows():

@@ -198,11 +198,16 @@ class _Page(HTMLParser):
         self.links: list[str] = []
         self.text: list[str] = []
         self._skip = 0
+        self._open: list[str] = []  # skipping elements and <code> elements, innermost last
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
-        if tag in ("script", "style", "textarea"):
+        # translate="no" marks an identifier people type elsewhere (a category's code), as HTML means it
+        if tag in ("script", "style", "textarea") or (tag == "code" and a.get("translate") == "no"):
             self._skip += 1
+            self._open.append(tag)
+        elif tag == "code":
+            self._open.append("")
         if tag == "a" and a.get("href"):
             self.links.append(a["href"])
         for name in ("placeholder", "title", "aria-label", "alt"):
@@ -210,8 +215,8 @@ class _Page(HTMLParser):
                 self.text.append(a[name])
 
     def handle_endtag(self, tag):
-        if tag in ("script", "style", "textarea") and self._skip:
-            self._skip -= 1
+        if tag in ("script", "style", "textarea", "code") and self._open:
+            self._skip -= bool(self._open.pop())
 
     def handle_data(self, data):
         if not self._skip and data.strip():
