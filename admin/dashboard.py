@@ -42,9 +42,13 @@ def _choice(request: Request) -> tuple[int, int | None, str]:
 
 
 def past_deadline(session: Session, user: StaffUser, community: int | None) -> int:
-    """Open requests past a deadline they still have to meet (the supervision list)."""
-    stmt = scoped(select(func.count()).select_from(Req).where(deadlines.overdue_sql(utcnow())), session, user)
-    return session.exec(stmt.where(Req.community_id == community) if community else stmt).one()
+    """Open requests past a deadline they still have to meet (the supervision list), counted along the
+    two partial indexes of core.deadlines.waiting."""
+    total = 0
+    for condition, _deadline in deadlines.waiting(None, utcnow()):
+        stmt = scoped(select(func.count()).select_from(Req).where(condition), session, user, deadlines.COMMUNITY)
+        total += session.exec(stmt.where(deadlines.COMMUNITY == community) if community else stmt).one()
+    return total
 
 
 def context(session: Session, user: StaffUser, lang: str, months: int, community: int | None,

@@ -115,7 +115,7 @@ def inbox(request: Request, session: SessionDep, user: CurrentUser):
     base = filters.filtered(session, user, f, threshold, now)
     rows = session.exec(base.order_by(col(Req.created_at).desc(), col(Req.id).desc())
                         .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
-    now_rows = session.exec(filters.now_first(base, now)).all() if page == 1 else []
+    now_rows = filters.now_first(session, base, now) if page == 1 else []
     review_count = _capped_count(session, filters.filtered(session, user, {"queue": "review"}, threshold, now))
     unplaced_count = _capped_count(session, select(Req).where(unplaced_condition(session, user)))
     request.session[BACK] = _back_query(request)

@@ -17,7 +17,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy import or_, update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from admin.common import flash, place_names, pop_flash
 from core import deadlines, notify
@@ -38,9 +38,10 @@ MAX_HOURS = 24 * 365
 _last_run = 0.0
 
 
-def _pending(now: dt.datetime):
-    upcoming = deadlines.next_deadline_sql()
-    return deadlines.overdue_sql(now), or_(col(Req.escalated_at).is_(None), col(Req.escalated_at) < upcoming)
+def _pending(now: dt.datetime) -> list:
+    """Late requests not escalated since their missed deadline, one condition per partial index."""
+    return [condition & (col(Req.escalated_at).is_(None) | (col(Req.escalated_at) < deadline))
+            for condition, deadline in deadlines.waiting(None, now)]
 
 
 def escalate(session: Session, now: dt.datetime | None = None, limit: int = 500) -> int:
@@ -50,10 +51,11 @@ def escalate(session: Session, now: dt.datetime | None = None, limit: int = 500)
     matches (PostgreSQL re-checks a row it waited for; SQLite writes one at a time), so nobody is
     told twice."""
     now = now or utcnow()
-    ids = list(session.exec(select(Req.id).where(*_pending(now)).order_by(col(Req.id)).limit(limit)))
+    ids = sorted({i for part in _pending(now)
+                  for i in session.exec(select(Req.id).where(part).order_by(col(Req.id)).limit(limit))})[:limit]
     if not ids:
         return 0
-    marked = session.execute(update(Req).where(col(Req.id).in_(ids), *_pending(now)).values(escalated_at=now)
+    marked = session.execute(update(Req).where(col(Req.id).in_(ids), or_(*_pending(now))).values(escalated_at=now)
                              .returning(col(Req.id)).execution_options(synchronize_session=False)).scalars().all()
     for request_id in sorted(marked):
         req = session.get(Req, request_id)
@@ -78,9 +80,20 @@ def escalate_due(session: Session) -> None:
 
 
 def overdue(session: Session, now: dt.datetime | None = None, limit: int = 300) -> list[Req]:
+    """The most overdue requests first (each part read along its partial index)."""
     now = now or utcnow()
-    return list(session.exec(select(Req).where(deadlines.overdue_sql(now))
-                             .order_by(deadlines.next_deadline_sql(), col(Req.id)).limit(limit)))
+    rows = {r.id: r for condition, deadline in deadlines.waiting(None, now)
+            for r in session.exec(select(Req).where(condition).order_by(deadline, col(Req.id)).limit(limit))}
+    return sorted(rows.values(), key=lambda r: (deadlines.next_deadline(r) or now, r.id))[:limit]
+
+
+def overdue_by_community(session: Session, now: dt.datetime) -> dict[int | None, int]:
+    counts: dict[int | None, int] = {}
+    for condition, _deadline in deadlines.waiting(None, now):
+        for community_id, n in session.exec(select(deadlines.COMMUNITY, func.count()).where(condition)
+                                            .group_by(deadlines.COMMUNITY)):
+            counts[community_id] = counts.get(community_id, 0) + n
+    return counts
 
 
 @router.get("/admin/supervision")
@@ -89,9 +102,7 @@ def supervision_page(request: Request, session: SessionDep, user: Admin):
     lang = language(request)
     now = utcnow()
     rows = overdue(session, now)
-    by_community: dict[int | None, int] = {}
-    for r in rows:
-        by_community[r.community_id] = by_community.get(r.community_id, 0) + 1
+    by_community = overdue_by_community(session, now)
     staff = {u.id: u.display_name or u.username for u in session.exec(select(StaffUser))}
     return render(request, "admin/supervision.html", user=user, rows=rows, now=now, by_community=by_community,
                   places=place_names(session), staff=staff, cat_names=category_names(session, lang),

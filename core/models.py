@@ -390,12 +390,18 @@ class Request(SQLModel, table=True):
         Index("ix_request_cluster_heat", "cluster_id", "created_at", "community_id", "resident_id", "id",
               "urgent", "status", sqlite_where=text("cluster_id IS NOT NULL"),
               postgresql_where=text("cluster_id IS NOT NULL")),
-        # migration 0008_workday: the part of the rates that depends on the clock (admin/rates.py), from
-        # the index alone: requests not yet responded to, and open requests, with their deadlines
+        # migration 0008_workday: requests not yet responded to, and open requests, with their deadlines:
+        # the part of the rates that depends on the clock (admin/rates.py), what is late or due today in the
+        # inbox and on the supervision page, and the escalation: from the index alone
         Index("ix_request_unanswered", "respond_by", "created_at", "community_id", "category_code", "assignee_id",
-              "project_id", sqlite_where=text(UNANSWERED), postgresql_where=text(UNANSWERED)),
+              "project_id", "status", "urgent", "escalated_at",
+              sqlite_where=text(UNANSWERED), postgresql_where=text(UNANSWERED)),
         Index("ix_request_open_deadline", "resolve_by", "created_at", "community_id", "category_code",
-              "assignee_id", "project_id", sqlite_where=text(OPEN_UNIQUE), postgresql_where=text(OPEN_UNIQUE)),
+              "assignee_id", "project_id", "responded_at", "urgent", "escalated_at",
+              sqlite_where=text(OPEN_UNIQUE), postgresql_where=text(OPEN_UNIQUE)),
+        # the duplicates of a ticket; only they are indexed (an index of every NULL leads SQLite astray)
+        Index("ix_request_duplicate_of_id", "duplicate_of_id", sqlite_where=text("duplicate_of_id IS NOT NULL"),
+              postgresql_where=text("duplicate_of_id IS NOT NULL")),
     )
     id: int | None = Field(default=None, primary_key=True)
     ticket: str = Field(max_length=20, unique=True)
@@ -428,7 +434,7 @@ class Request(SQLModel, table=True):
     escalated_at: dt.datetime | None = _opt_ts()  # 督办: when a passed deadline was escalated (once per deadline)
     # the ticket this one repeats; no foreign key: adding one rebuilds the table on SQLite, which drops
     # the rollup's triggers (migration 0008_workday)
-    duplicate_of_id: int | None = Field(default=None, index=True)
+    duplicate_of_id: int | None = None
 
 
 class DeadlineRule(SQLModel, table=True):
