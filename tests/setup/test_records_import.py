@@ -103,7 +103,7 @@ def test_columns_can_be_named_or_left_out(session, with_model, geo, tmp_path):
     path = write_csv(tmp_path / "odd.csv", ["事由", "登记日", "类别"], [["小区路灯坏了", "2026-04-01", "外星事务"]])
     with pytest.raises(ColumnError, match="--column text="):
         import_records(session, path)
-    with pytest.raises(ColumnError, match="no column 'nope'"):
+    with pytest.raises(ColumnError, match="no column “nope”"):
         import_records(session, path, columns={"text": "nope"})
     report = import_records(session, path, columns={"text": "事由", "created_at": "登记日", "category": ""})
     assert report.summary() == "created=1 unchanged=0 refused=0"  # the unknown category column was left out
