@@ -40,7 +40,7 @@ def main() -> None:
     from sqlmodel import Session, func, select
 
     from core.migrate import upgrade
-    from core.models import Cluster, ClusterTerm, Place, PlaceKind, Request, utcnow
+    from core.models import Cluster, ClusterTerm, Place, PlaceKind, ServiceRequest, utcnow
     from nlp import cluster as C
     from nlp.dataset import SEED_TRAIN, read_jsonl
 
@@ -107,7 +107,7 @@ def main() -> None:
         conn.execute(insert(Cluster), cluster_rows)
         for k in range(0, len(term_rows), 50_000):
             conn.execute(insert(ClusterTerm), term_rows[k:k + 50_000])
-        conn.execute(insert(Request), [
+        conn.execute(insert(ServiceRequest), [
             {"ticket": f"B{i:09d}", "text": t, "language": "zh", "channel": "import", "external_id": str(i),
              "community_id": comm, "place_id": place, "cluster_id": lab + 1, "status": "received", "urgent": False,
              "needs_review": False, "keywords": [], "created_at": now, "updated_at": now}
@@ -124,7 +124,7 @@ def main() -> None:
     with Session(engine) as s:
         for i in range(args.new):
             text, place, comm = request()
-            r = Request(ticket=f"N{i:09d}", text=text, channel="web", external_id=f"n{i}", community_id=comm,
+            r = ServiceRequest(ticket=f"N{i:09d}", text=text, channel="web", external_id=f"n{i}", community_id=comm,
                         place_id=place)
             s.add(r)
             s.commit()
