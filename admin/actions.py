@@ -28,12 +28,12 @@ from core.models import (
     RequestEvent,
     Role,
     ServiceProject,
+    ServiceRequest,
     StaffCommunity,
     StaffUser,
     Status,
     utcnow,
 )
-from core.models import Request as Req
 from core.permissions import can_read_cluster, can_read_project, can_read_request
 from core.residents import RatingError, record_rating
 from core.text import IntakeError, clean_text
@@ -105,11 +105,11 @@ class ActionError(ValueError):
         return _(MESSAGES[self.code]).format(**{k: show(k, v) for k, v in self.params.items()})
 
 
-def can_read(session: Session, user: StaffUser, req: Req) -> bool:
+def can_read(session: Session, user: StaffUser, req: ServiceRequest) -> bool:
     return can_read_request(session, user, req)
 
 
-def _event(session: Session, req: Req, user: StaffUser, type_: EventType, from_value=None, to_value=None,
+def _event(session: Session, req: ServiceRequest, user: StaffUser, type_: EventType, from_value=None, to_value=None,
            message: str = "") -> RequestEvent:
     ev = RequestEvent(request_id=row_id(req), type=type_, actor_id=user.id,
                       from_value=None if from_value is None else str(from_value)[:80],
@@ -127,28 +127,28 @@ def _text(value: str, limit: int, what: str) -> str:
         raise ActionError("bad_text", what=what, error=exc) from exc
 
 
-def _responded(req: Req) -> None:
+def _responded(req: ServiceRequest) -> None:
     """The first status change, reply or call by staff is the response the response rate counts."""
     if req.responded_at is None:
         req.responded_at = utcnow()
 
 
-def _survivor(session: Session, req: Req) -> None:
+def _survivor(session: Session, req: ServiceRequest) -> None:
     """A duplicate is worked through the ticket it follows."""
     if req.duplicate_of_id is not None:
-        other = session.get(Req, req.duplicate_of_id)
+        other = session.get(ServiceRequest, req.duplicate_of_id)
         raise ActionError("follows_other", ticket=other.ticket if other else req.duplicate_of_id)
 
 
-def _calls_made(session: Session, user: StaffUser, told: notify.Told, req: Req) -> None:
+def _calls_made(session: Session, user: StaffUser, told: notify.Told, req: ServiceRequest) -> None:
     for task in told.calls:
         if task.id is None:
             session.flush()
-        target = session.get(Req, task.request_id) or req
+        target = session.get(ServiceRequest, task.request_id) or req
         _event(session, target, user, EventType.call_task, to_value=task.purpose, message=task.message)
 
 
-def change_status(session: Session, user: StaffUser, req: Req, status: str, reason: str = "", ip: str = "") -> notify.Told:
+def change_status(session: Session, user: StaffUser, req: ServiceRequest, status: str, reason: str = "", ip: str = "") -> notify.Told:
     _survivor(session, req)
     try:
         status = Status(status)
@@ -176,7 +176,7 @@ def change_status(session: Session, user: StaffUser, req: Req, status: str, reas
     return told
 
 
-def assign(session: Session, user: StaffUser, req: Req, assignee_id: int | None, ip: str = "") -> None:
+def assign(session: Session, user: StaffUser, req: ServiceRequest, assignee_id: int | None, ip: str = "") -> None:
     assignee = session.get(StaffUser, assignee_id) if assignee_id else None
     if assignee_id and (assignee is None or not assignee.is_active or assignee.role == Role.org):
         raise ActionError("no_colleague")
@@ -197,7 +197,7 @@ def assign(session: Session, user: StaffUser, req: Req, assignee_id: int | None,
         notify.assigned(session, req, worker=True)
 
 
-def transfer(session: Session, user: StaffUser, req: Req, community_id: int | None, reason: str = "",
+def transfer(session: Session, user: StaffUser, req: ServiceRequest, community_id: int | None, reason: str = "",
              ip: str = "") -> None:
     """派单 to another community (or a community for a request that had none): it leaves this worker's
     list for the other community's; the resident is told who handles it now."""
@@ -219,7 +219,7 @@ def transfer(session: Session, user: StaffUser, req: Req, community_id: int | No
     notify.assigned(session, req, community=community)
 
 
-def reply(session: Session, user: StaffUser, req: Req, message: str, ip: str = "") -> notify.Told:
+def reply(session: Session, user: StaffUser, req: ServiceRequest, message: str, ip: str = "") -> notify.Told:
     """Reply to the residents (this ticket's and its duplicates'): queued on their channels, or a call
     to make for a resident who left only a phone number."""
     _survivor(session, req)
@@ -233,7 +233,7 @@ def reply(session: Session, user: StaffUser, req: Req, message: str, ip: str = "
     return told
 
 
-def correct_category(session: Session, user: StaffUser, req: Req, code: str, ip: str = "") -> None:
+def correct_category(session: Session, user: StaffUser, req: ServiceRequest, code: str, ip: str = "") -> None:
     """A worker's category: recorded from/to and fed back to training (core.training)."""
     category = session.get(Category, code)
     if category is None or not category.active:
@@ -248,7 +248,7 @@ def correct_category(session: Session, user: StaffUser, req: Req, code: str, ip:
     audit(session, user, "request.category", "request", req.id, ip=ip, **{"from": old, "to": code})
 
 
-def mark_reviewed(session: Session, user: StaffUser, req: Req, ip: str = "") -> None:
+def mark_reviewed(session: Session, user: StaffUser, req: ServiceRequest, ip: str = "") -> None:
     """Confirm the classifier's category: the request leaves the review queue."""
     if not req.needs_review:
         raise ActionError("not_in_review")
@@ -257,7 +257,7 @@ def mark_reviewed(session: Session, user: StaffUser, req: Req, ip: str = "") -> 
     audit(session, user, "request.reviewed", "request", req.id, ip=ip, category=req.category_code)
 
 
-def link_cluster(session: Session, user: StaffUser, req: Req, cluster_id: int | None, ip: str = "") -> None:
+def link_cluster(session: Session, user: StaffUser, req: ServiceRequest, cluster_id: int | None, ip: str = "") -> None:
     cluster = session.get(Cluster, cluster_id) if cluster_id else None
     # only a cluster the user may read, of the request's own community: another community's stays untouched
     if cluster_id and (cluster is None or not can_read_cluster(session, user, cluster)
@@ -281,7 +281,7 @@ def link_cluster(session: Session, user: StaffUser, req: Req, cluster_id: int | 
     audit(session, user, "request.cluster", "request", req.id, ip=ip, **{"from": old, "to": req.cluster_id})
 
 
-def link_project(session: Session, user: StaffUser, req: Req, project_id: int | None, ip: str = "") -> None:
+def link_project(session: Session, user: StaffUser, req: ServiceRequest, project_id: int | None, ip: str = "") -> None:
     """派单 to a service organization's project: the resident is told which service takes it on."""
     project = session.get(ServiceProject, project_id) if project_id else None
     if project_id and (project is None or not can_read_project(session, user, project.id)):
@@ -295,7 +295,7 @@ def link_project(session: Session, user: StaffUser, req: Req, project_id: int | 
         notify.assigned(session, req, project=project, organization=organization.name if organization else "")
 
 
-def set_urgent(session: Session, user: StaffUser, req: Req, urgent: bool, reason: str = "", ip: str = "") -> None:
+def set_urgent(session: Session, user: StaffUser, req: ServiceRequest, urgent: bool, reason: str = "", ip: str = "") -> None:
     """Set or clear the urgent flag, with the reason: a worker's correction is training data (core.training)."""
     if bool(req.urgent) == urgent:
         raise ActionError("nothing_to_change")
@@ -309,7 +309,7 @@ def set_urgent(session: Session, user: StaffUser, req: Req, urgent: bool, reason
     audit(session, user, "request.urgent", "request", req.id, ip=ip, to=urgent, reason=reason)
 
 
-def extend_deadline(session: Session, user: StaffUser, req: Req, which: str, until: str, reason: str,
+def extend_deadline(session: Session, user: StaffUser, req: ServiceRequest, which: str, until: str, reason: str,
                     ip: str = "") -> None:
     """Move the response or resolution deadline later, with the reason on record."""
     if which not in ("respond", "resolve"):
@@ -334,7 +334,7 @@ def extend_deadline(session: Session, user: StaffUser, req: Req, which: str, unt
           **{"from": old.isoformat() if old else None, "to": new.isoformat()}, reason=reason)
 
 
-def mark_duplicate(session: Session, user: StaffUser, req: Req, ticket: str, ip: str = "") -> None:
+def mark_duplicate(session: Session, user: StaffUser, req: ServiceRequest, ticket: str, ip: str = "") -> None:
     """This ticket is the same issue as another: it follows that one (status, replies) and counts once
     in the demand figures. An empty ticket undoes the mark."""
     ticket = (ticket or "").strip().upper()
@@ -346,13 +346,13 @@ def mark_duplicate(session: Session, user: StaffUser, req: Req, ticket: str, ip:
         _event(session, req, user, EventType.duplicate_marked, old, None)
         audit(session, user, "request.duplicate", "request", req.id, ip=ip, **{"from": old, "to": None})
         return
-    survivor = session.exec(select(Req).where(Req.ticket == ticket)).first()
+    survivor = session.exec(select(ServiceRequest).where(ServiceRequest.ticket == ticket)).first()
     if survivor is None or not can_read(session, user, survivor):
         raise ActionError("no_ticket", ticket=ticket)
     for _ in range(10):  # mark against the ticket that is worked, never against another duplicate
         if survivor.duplicate_of_id is None:
             break
-        parent = session.get(Req, survivor.duplicate_of_id)
+        parent = session.get(ServiceRequest, survivor.duplicate_of_id)
         assert parent is not None, "duplicate_of_id is a foreign key"
         survivor = parent
     if survivor.id == req.id:
@@ -378,7 +378,7 @@ def record_call(session: Session, user: StaffUser, task: CallTask, outcome: str,
                 ip: str = "") -> None:
     """The result of a call: reached (a follow-up call's answer is the rating) or not reached; after
     CALL_ATTEMPTS unanswered calls the task closes as unreachable."""
-    req = session.get(Req, task.request_id)
+    req = session.get(ServiceRequest, task.request_id)
     assert req is not None, "a call task's request_id is a foreign key"
     if task.done_at is not None:
         raise ActionError("call_done")

@@ -22,8 +22,7 @@ from core.audit import audit
 from core.db import get_engine, row_id
 from core.deps import FormDataDep, SessionDep, client_ip, require
 from core.i18n import gettext
-from core.models import Category, Job, Role, StaffUser, utcnow
-from core.models import Request as Req
+from core.models import Category, Job, Role, ServiceRequest, StaffUser, utcnow
 from core.security import csrf_protect
 from core.templating import language, render
 
@@ -60,7 +59,7 @@ def _fields(form, lang: str) -> dict:
 @router.get("/admin/categories")
 def categories(request: Request, session: SessionDep, user: Admin):
     """Every category with its requests; edit, retire, add; whether the model must be retrained."""
-    counts = dict(session.exec(select(Req.category_code, func.count()).group_by(col(Req.category_code))).all())
+    counts = dict(session.exec(select(ServiceRequest.category_code, func.count()).group_by(col(ServiceRequest.category_code))).all())
     training = session.exec(select(Job).where(Job.kind == "train", col(Job.status).in_(["queued", "running"]))
                             .order_by(col(Job.id).desc())).first()
     return render(request, "admin/categories.html", user=user, rows=taxonomy.categories(session), counts=counts,

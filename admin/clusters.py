@@ -10,8 +10,7 @@ from sqlmodel import Session, col, select
 
 from core.audit import audit
 from core.deps import SessionDep, client_ip, require
-from core.models import Cluster, Place, Role, StaffUser
-from core.models import Request as Req
+from core.models import Cluster, Place, Role, ServiceRequest, StaffUser
 from core.permissions import community_scope
 from core.security import csrf_protect
 from core.taxonomy import category_names
@@ -56,8 +55,8 @@ def cluster_page(request: Request, cluster_id: int, session: SessionDep, user: S
 
 def _detail(request: Request, session: Session, user: StaffUser, cluster: Cluster, error: str | None = None,
             status_code: int = 200):
-    members = session.exec(select(Req).where(Req.cluster_id == cluster.id)
-                           .order_by(col(Req.created_at).desc(), col(Req.id).desc()).limit(500)).all()
+    members = session.exec(select(ServiceRequest).where(ServiceRequest.cluster_id == cluster.id)
+                           .order_by(col(ServiceRequest.created_at).desc(), col(ServiceRequest.id).desc()).limit(500)).all()
     others = session.exec(select(Cluster).where(Cluster.is_open, col(Cluster.merged_into_id).is_(None),
                                                 Cluster.id != cluster.id, Cluster.place_id == cluster.place_id)
                           .order_by(col(Cluster.updated_at).desc()).limit(200)).all()

@@ -18,8 +18,7 @@ from core import deadlines
 from core.deps import CurrentUser, SessionDep
 from core.i18n import translator
 from core.localtime import local_date, today
-from core.models import Request as Req
-from core.models import Role, StaffUser, utcnow
+from core.models import Role, ServiceRequest, StaffUser, utcnow
 from core.permissions import scoped, staff_only, visible_communities
 from core.taxonomy import category_names
 from core.templating import language, render
@@ -46,7 +45,7 @@ def past_deadline(session: Session, user: StaffUser, community: int | None) -> i
     two partial indexes of core.deadlines.waiting."""
     total = 0
     for condition, _deadline in deadlines.waiting(None, utcnow()):
-        stmt = scoped(select(func.count()).select_from(Req).where(condition), session, user, deadlines.COMMUNITY)
+        stmt = scoped(select(func.count()).select_from(ServiceRequest).where(condition), session, user, deadlines.COMMUNITY)
         total += session.exec(stmt.where(deadlines.COMMUNITY == community) if community else stmt).one()
     return total
 

@@ -24,17 +24,17 @@ from core.models import (
     DemandDay,
     DemandDirty,
     Rating,
+    ServiceRequest,
     StaffUser,
     UTCDateTime,
 )
-from core.models import Request as Req
 from core.permissions import scoped
 
 OVERDUE_DAYS = 14  # an open request older than this is overdue
 # Literal, not bound: only then can SQLite and PostgreSQL match the partial index ix_request_open_community_category.
 OPEN_SQL = text("request.status IN (" + ", ".join(f"'{s.value}'" for s in OPEN_STATUSES) + ")")
 # A ticket marked as the duplicate of another counts once, as that other (migration 0008_workday).
-NOT_DUPLICATE = col(Req.duplicate_of_id).is_(None)
+NOT_DUPLICATE = col(ServiceRequest.duplicate_of_id).is_(None)
 
 
 def month_start(day: dt.date) -> dt.date:
@@ -48,7 +48,7 @@ def add_months(day: dt.date, n: int) -> dt.date:
 
 def month_key(session: Session):
     """The local month of created_at as 'YYYY-MM' text."""
-    return sql_month(col(Req.created_at), session.get_bind().dialect.name)
+    return sql_month(col(ServiceRequest.created_at), session.get_bind().dialect.name)
 
 
 def _month_label(value) -> str:
@@ -137,14 +137,14 @@ def demand_counts(session: Session, user: StaffUser, months: int, community: int
     labels = [add_months(first, i).strftime("%Y-%m") for i in range(months)]
     since = start_of_day(first)
     month = month_key(session)
-    window = Req.created_at >= since
-    stmt = scoped(select(month, Req.community_id, Req.category_code, func.count()).where(window, NOT_DUPLICATE),
+    window = ServiceRequest.created_at >= since
+    stmt = scoped(select(month, ServiceRequest.community_id, ServiceRequest.category_code, func.count()).where(window, NOT_DUPLICATE),
                   session, user)
     if community:
-        stmt = stmt.where(Req.community_id == community)
+        stmt = stmt.where(ServiceRequest.community_id == community)
     by_month: dict[tuple[str | None, str], int] = {}
     by_place: dict[tuple[str | None, int | None], int] = {}
-    for m, place, code, n in session.exec(stmt.group_by(month, col(Req.community_id), col(Req.category_code))):
+    for m, place, code, n in session.exec(stmt.group_by(month, col(ServiceRequest.community_id), col(ServiceRequest.category_code))):
         key = (code, _month_label(m))
         by_month[key] = by_month.get(key, 0) + n
         by_place[(code, place)] = by_place.get((code, place), 0) + n
@@ -158,21 +158,21 @@ def demand_live(session: Session, user: StaffUser, months: int = 12, community: 
     by_month, by_place, labels, since = demand_counts(session, user, months, community, today)
     out = Demand(months=labels, since=since, by_month=by_month, by_place=by_place)
 
-    def narrow(stmt, column=Req.community_id):
+    def narrow(stmt, column=ServiceRequest.community_id):
         stmt = scoped(stmt, session, user, column)
         return stmt.where(column == community) if community else stmt
 
     overdue_before = (now or dt.datetime.now(dt.UTC)) - dt.timedelta(days=overdue_days)
     rows = session.exec(narrow(
-        select(Req.community_id, Req.category_code, func.count(),
-               func.sum(case((col(Req.created_at) < overdue_before, 1), else_=0)))
-        .where(OPEN_SQL, NOT_DUPLICATE)).group_by(col(Req.community_id), col(Req.category_code))).all()
+        select(ServiceRequest.community_id, ServiceRequest.category_code, func.count(),
+               func.sum(case((col(ServiceRequest.created_at) < overdue_before, 1), else_=0)))
+        .where(OPEN_SQL, NOT_DUPLICATE)).group_by(col(ServiceRequest.community_id), col(ServiceRequest.category_code))).all()
     out.open = {(code, place): (n, int(late or 0)) for place, code, n, late in rows}
 
     rows = session.exec(narrow(
-        select(Req.category_code, func.avg(col(Rating.score)), func.count())
-        .join(Req, col(Req.id) == col(Rating.request_id)).where(Rating.created_at >= since))
-        .group_by(col(Req.category_code))).all()
+        select(ServiceRequest.category_code, func.avg(col(Rating.score)), func.count())
+        .join(ServiceRequest, col(ServiceRequest.id) == col(Rating.request_id)).where(Rating.created_at >= since))
+        .group_by(col(ServiceRequest.category_code))).all()
     out.satisfaction = {code: (float(avg), n) for code, avg, n in rows}
     out.clusters = hot_clusters(session, user, community)
     return out
@@ -208,7 +208,7 @@ def mark_all_stale(session: Session) -> None:
     """Rebuild the whole rollup on its next read (after the time zone changed, its days are other
     days): every UTC day from the first request or rating to the last is marked. No commit."""
     bounds = [session.exec(select(func.min(column), func.max(column))).one()
-              for column in (col(Req.created_at), col(Rating.created_at))]
+              for column in (col(ServiceRequest.created_at), col(Rating.created_at))]
     days = [moment.date() for pair in bounds for moment in pair if moment is not None]
     session.exec(delete(DemandDay))
     if days:
@@ -339,10 +339,10 @@ def demand(session: Session, user: StaffUser, months: int = 12, community: int |
     opened = {(_none(code, ""), _none(place, 0)): [int(n), int(late)] for place, code, n, late in rows}
     day_start = start_of_day(cut_day)
     for place, code, n in session.exec(scoped(
-            select(Req.community_id, Req.category_code, func.count())
-            .where(Req.created_at >= day_start, Req.created_at < overdue_before, OPEN_SQL, NOT_DUPLICATE), session, user)
-            .where(*([Req.community_id == community] if community else []))
-            .group_by(col(Req.community_id), col(Req.category_code))):
+            select(ServiceRequest.community_id, ServiceRequest.category_code, func.count())
+            .where(ServiceRequest.created_at >= day_start, ServiceRequest.created_at < overdue_before, OPEN_SQL, NOT_DUPLICATE), session, user)
+            .where(*([ServiceRequest.community_id == community] if community else []))
+            .group_by(col(ServiceRequest.community_id), col(ServiceRequest.category_code))):
         opened.setdefault((code, place), [0, 0])[1] += n
     out.open = {key: (n, late) for key, (n, late) in opened.items()}
 

@@ -13,8 +13,7 @@ from sqlmodel import Session, col, or_, select
 from admin import rates
 from core import deadlines
 from core.localtime import day_bounds, month_bounds, start_of_day
-from core.models import OPEN_STATUSES, Kind, StaffUser, Status
-from core.models import Request as Req
+from core.models import OPEN_STATUSES, Kind, ServiceRequest, StaffUser, Status
 from core.permissions import requests_visible, scoped, unplaced_condition
 
 QUEUES = ("review", "unplaced")
@@ -113,47 +112,47 @@ def filtered(session: Session, user: StaffUser, f: dict, review_threshold: float
              now: dt.datetime | None = None):
     """The requests a dict of parsed filters selects, among those the user may read."""
     now = now or dt.datetime.now(dt.UTC)
-    stmt = requests_visible(select(Req), session, user)
+    stmt = requests_visible(select(ServiceRequest), session, user)
     if f.get("category"):
-        stmt = stmt.where(Req.category_code == (None if f["category"] == "none" else f["category"]))
+        stmt = stmt.where(ServiceRequest.category_code == (None if f["category"] == "none" else f["category"]))
     if f.get("kind"):
-        stmt = stmt.where(Req.kind == f["kind"])
+        stmt = stmt.where(ServiceRequest.kind == f["kind"])
     if f.get("status") == "open":
-        stmt = stmt.where(col(Req.status).in_(OPEN_STATUSES))
+        stmt = stmt.where(col(ServiceRequest.status).in_(OPEN_STATUSES))
     elif f.get("status"):
-        stmt = stmt.where(Req.status == f["status"])
+        stmt = stmt.where(ServiceRequest.status == f["status"])
     if f.get("community"):
-        stmt = stmt.where(_none_or(Req.community_id, f["community"]))
+        stmt = stmt.where(_none_or(ServiceRequest.community_id, f["community"]))
     if f.get("place"):
-        stmt = stmt.where(Req.place_id == f["place"])
+        stmt = stmt.where(ServiceRequest.place_id == f["place"])
     if f.get("since"):
-        stmt = stmt.where(Req.created_at >= _start(f["since"]))
+        stmt = stmt.where(ServiceRequest.created_at >= _start(f["since"]))
     if f.get("until"):
-        stmt = stmt.where(Req.created_at < start_of_day(dt.date.fromisoformat(f["until"]) + dt.timedelta(days=1)))
+        stmt = stmt.where(ServiceRequest.created_at < start_of_day(dt.date.fromisoformat(f["until"]) + dt.timedelta(days=1)))
     if f.get("month"):
         start, end = month_bounds(dt.date.fromisoformat(f["month"] + "-01"))
-        stmt = stmt.where(Req.created_at >= start, Req.created_at < end)
+        stmt = stmt.where(ServiceRequest.created_at >= start, ServiceRequest.created_at < end)
     if "max_confidence" in f:
-        stmt = stmt.where(or_(col(Req.confidence).is_(None), Req.confidence <= f["max_confidence"]))
+        stmt = stmt.where(or_(col(ServiceRequest.confidence).is_(None), ServiceRequest.confidence <= f["max_confidence"]))
     if f.get("urgent"):
-        stmt = stmt.where(Req.urgent)
+        stmt = stmt.where(ServiceRequest.urgent)
     if f.get("overdue_days"):
-        stmt = stmt.where(col(Req.status).in_(OPEN_STATUSES),
-                          Req.created_at < now - dt.timedelta(days=f["overdue_days"]))
+        stmt = stmt.where(col(ServiceRequest.status).in_(OPEN_STATUSES),
+                          ServiceRequest.created_at < now - dt.timedelta(days=f["overdue_days"]))
     if f.get("late"):
         stmt = stmt.where(deadlines.overdue_sql(now))
     if f.get("cluster"):
-        stmt = stmt.where(Req.cluster_id == f["cluster"])
+        stmt = stmt.where(ServiceRequest.cluster_id == f["cluster"])
     if f.get("project"):
-        stmt = stmt.where(_none_or(Req.project_id, f["project"]))
+        stmt = stmt.where(_none_or(ServiceRequest.project_id, f["project"]))
     if f.get("assignee") == "me":
-        stmt = stmt.where(Req.assignee_id == user.id)
+        stmt = stmt.where(ServiceRequest.assignee_id == user.id)
     elif f.get("assignee"):
-        stmt = stmt.where(_none_or(Req.assignee_id, f["assignee"]))
+        stmt = stmt.where(_none_or(ServiceRequest.assignee_id, f["assignee"]))
     if f.get("queue") == "review":
         # low confidence or urgent, and still open: what a worker should look at first
-        stmt = stmt.where(col(Req.status).in_(OPEN_STATUSES),
-                          or_(Req.needs_review, Req.urgent, col(Req.confidence) < review_threshold))
+        stmt = stmt.where(col(ServiceRequest.status).in_(OPEN_STATUSES),
+                          or_(ServiceRequest.needs_review, ServiceRequest.urgent, col(ServiceRequest.confidence) < review_threshold))
     elif f.get("queue") == "unplaced":
         stmt = stmt.where(unplaced_condition(session, user))
     if f.get("rate"):  # the rates count the communities in scope (admin/rates.py): so does their list
@@ -161,11 +160,11 @@ def filtered(session: Session, user: StaffUser, f: dict, review_threshold: float
         stmt = stmt.where(rates.drill_condition(f["rate"], bool(f.get("missed")), now))
     if f.get("q"):
         needle = f["q"].strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        stmt = stmt.where(or_(col(Req.text).like(f"%{needle}%", escape="\\"), Req.ticket == f["q"].strip().upper()))
+        stmt = stmt.where(or_(col(ServiceRequest.text).like(f"%{needle}%", escape="\\"), ServiceRequest.ticket == f["q"].strip().upper()))
     return stmt
 
 
-def now_first(session: Session, stmt, now: dt.datetime | None = None, limit: int = 50) -> list[Req]:
+def now_first(session: Session, stmt, now: dt.datetime | None = None, limit: int = 50) -> list[ServiceRequest]:
     """What needs doing now, in the order to do it: open urgent requests, then those past a deadline,
     then those due before local midnight; each group by its next deadline.
 
@@ -177,13 +176,13 @@ def now_first(session: Session, stmt, now: dt.datetime | None = None, limit: int
     found: dict[int, tuple] = {}
 
     def take(rank: int, query, deadline) -> None:
-        for r in session.exec(query.order_by(deadline, col(Req.id)).limit(limit)):
+        for r in session.exec(query.order_by(deadline, col(ServiceRequest.id)).limit(limit)):
             key = (rank, deadlines.next_deadline(r) or now, r.id)
             if r.id not in found or key < found[r.id][0]:
                 found[r.id] = (key, r)
 
     for condition, deadline in deadlines.waiting(None, deadlines.FAR):
-        take(0, stmt.where(condition, col(Req.urgent)), deadline)
+        take(0, stmt.where(condition, col(ServiceRequest.urgent)), deadline)
     for condition, deadline in deadlines.waiting(None, now):
         take(1, stmt.where(condition), deadline)
     for condition, deadline in deadlines.waiting(now, end_of_today):

@@ -31,12 +31,12 @@ from core.models import (
     PlaceKind,
     RequestEvent,
     Role,
+    ServiceRequest,
     StaffCommunity,
     StaffUser,
     Status,
     utcnow,
 )
-from core.models import Request as Req
 from core.permissions import (
     requests_visible,
     staff_only,
@@ -73,13 +73,13 @@ def colleagues(session: Session, user: StaffUser) -> list[StaffUser]:
 
 def _capped_count(session: Session, stmt) -> int:
     """Counted up to a cap: on a large backlog "1000+" says enough and costs a bounded scan."""
-    ids = stmt.with_only_columns(Req.id).order_by(None).limit(REVIEW_CAP + 1).subquery()
+    ids = stmt.with_only_columns(ServiceRequest.id).order_by(None).limit(REVIEW_CAP + 1).subquery()
     return session.exec(select(func.count()).select_from(ids)).one()
 
 
-def open_calls(session: Session, user: StaffUser, request_id: int | None = None) -> list[tuple[CallTask, Req]]:
+def open_calls(session: Session, user: StaffUser, request_id: int | None = None) -> list[tuple[CallTask, ServiceRequest]]:
     """Calls still to make on requests the user may read: the user's own first."""
-    stmt = select(CallTask, Req).join(Req, col(Req.id) == col(CallTask.request_id)).where(col(CallTask.done_at).is_(None))
+    stmt = select(CallTask, ServiceRequest).join(ServiceRequest, col(ServiceRequest.id) == col(CallTask.request_id)).where(col(CallTask.done_at).is_(None))
     if request_id is not None:
         stmt = stmt.where(CallTask.request_id == request_id)
     stmt = requests_visible(stmt, session, user)
@@ -87,7 +87,7 @@ def open_calls(session: Session, user: StaffUser, request_id: int | None = None)
     return sorted(rows, key=lambda row: row[0].assignee_id != user.id)
 
 
-def number_for(user: StaffUser, task: CallTask, req: Req) -> str:
+def number_for(user: StaffUser, task: CallTask, req: ServiceRequest) -> str:
     """The number in full for the worker who must call, masked for everyone else."""
     contact = req.contact or ""  # a call task exists only for a request with a phone number
     return contact if task.assignee_id == user.id else notify.mask(contact)
@@ -113,11 +113,11 @@ def inbox(request: Request, session: SessionDep, user: CurrentUser):
     now = utcnow()
     threshold = review_threshold(session)
     base = filters.filtered(session, user, f, threshold, now)
-    rows = session.exec(base.order_by(col(Req.created_at).desc(), col(Req.id).desc())
+    rows = session.exec(base.order_by(col(ServiceRequest.created_at).desc(), col(ServiceRequest.id).desc())
                         .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
     now_rows = filters.now_first(session, base, now) if page == 1 else []
     review_count = _capped_count(session, filters.filtered(session, user, {"queue": "review"}, threshold, now))
-    unplaced_count = _capped_count(session, select(Req).where(unplaced_condition(session, user)))
+    unplaced_count = _capped_count(session, select(ServiceRequest).where(unplaced_condition(session, user)))
     request.session[BACK] = _back_query(request)
 
     matrix: dict[str | None, dict[int | None, int]] = {}
@@ -153,9 +153,9 @@ FIELD_NAMES = {
 }
 
 
-def _load(session: Session, user: StaffUser, request_id: int) -> Req:
+def _load(session: Session, user: StaffUser, request_id: int) -> ServiceRequest:
     staff_only(user)
-    req = session.get(Req, request_id) if 0 < request_id < 2**31 else None
+    req = session.get(ServiceRequest, request_id) if 0 < request_id < 2**31 else None
     if req is None or not actions.can_read(session, user, req):
         raise HTTPException(status_code=404, detail="no such request")  # same answer: no probing
     return req
@@ -186,7 +186,7 @@ def request_page(request: Request, request_id: int, session: SessionDep, user: C
                   statuses=[s.value for s in Status], transitions=actions.TRANSITIONS,
                   communities=session.exec(select(Place).where(Place.kind == PlaceKind.community)
                                            .order_by(col(Place.name))).all(),
-                  survivor=session.get(Req, req.duplicate_of_id) if req.duplicate_of_id else None,
+                  survivor=session.get(ServiceRequest, req.duplicate_of_id) if req.duplicate_of_id else None,
                   duplicates=notify.followers(session, req)[1:], calls=calls,
                   number_for=lambda task, r: number_for(user, task, r),
                   contact=req.contact if sees_contact else notify.mask(req.contact),
@@ -211,7 +211,7 @@ def _id(value: str) -> int | None:
     return int(value)
 
 
-def _apply(session: Session, user: StaffUser, req: Req, action: str, value: str, reason: str, ip: str,
+def _apply(session: Session, user: StaffUser, req: ServiceRequest, action: str, value: str, reason: str, ip: str,
            lang: str, which: str = "") -> str:
     tr = translator(lang)
     if action == "status":
@@ -281,7 +281,7 @@ def call_result(request: Request, task_id: int, session: SessionDep, user: Curre
     """Record a call: reached (with the resident's rating for a follow-up call) or not reached."""
     staff_only(user)
     task = session.get(CallTask, task_id) if 0 < task_id < 2**31 else None
-    req = session.get(Req, task.request_id) if task else None
+    req = session.get(ServiceRequest, task.request_id) if task else None
     if task is None or req is None or not actions.can_read(session, user, req):
         raise HTTPException(status_code=404, detail="no such call")
     lang = language(request)
@@ -319,7 +319,7 @@ def bulk(request: Request, session: SessionDep, user: CurrentUser,
         return RedirectResponse(target, status_code=303)
     done, failed = 0, []
     for request_id in chosen[:500]:
-        req = session.get(Req, request_id)
+        req = session.get(ServiceRequest, request_id)
         if req is None or not actions.can_read(session, user, req):
             failed.append(tr.gettext("#{id}: not found").format(id=request_id))
             continue

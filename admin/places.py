@@ -17,8 +17,7 @@ from admin.common import flash, pop_flash
 from admin.place_records import PlaceError, PlaceFields
 from core.deps import FormDataDep, SessionDep, client_ip, require
 from core.i18n import gettext
-from core.models import Place, PlaceKind, Role, StaffUser
-from core.models import Request as Req
+from core.models import Place, PlaceKind, Role, ServiceRequest, StaffUser
 from core.security import csrf_protect
 from core.templating import language, render
 
@@ -62,7 +61,7 @@ def _fields(form, place: Place | None = None) -> PlaceFields:
 @router.get("/admin/places")
 def places(request: Request, session: SessionDep, user: Admin):
     """The place tree with codes, aliases and request counts, and a form for a new place."""
-    counts = dict(session.exec(select(Req.place_id, func.count()).group_by(col(Req.place_id))).all())
+    counts = dict(session.exec(select(ServiceRequest.place_id, func.count()).group_by(col(ServiceRequest.place_id))).all())
     return render(request, "admin/places.html", user=user, rows=tree(session), counts=counts,
                   parents=_parents(session), kinds=[k.value for k in PlaceKind], alias_example="xhy|Xinghuyuan",
                   flashes=pop_flash(request))
@@ -95,7 +94,7 @@ def edit_page(request: Request, place_id: int, session: SessionDep, user: Admin)
     """One place: rename, move, aliases, retire or restore."""
     place = _load(session, place_id)
     parent = session.get(Place, place.parent_id) if place.parent_id else None
-    requests = session.exec(select(func.count()).select_from(Req).where(Req.place_id == place.id)).one()
+    requests = session.exec(select(func.count()).select_from(ServiceRequest).where(ServiceRequest.place_id == place.id)).one()
     return render(request, "admin/place.html", user=user, place=place, parent=parent, requests=requests,
                   parents=[p for p in _parents(session) if p.id != place.id], flashes=pop_flash(request))
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import Session, select
 
@@ -42,7 +43,7 @@ EXAMPLE_ZH = """类型,名称,编码,上级编码,别名
 小区,星湖苑,XH-01,XH,xhy|Xinghuyuan"""
 
 
-def sheet_help(lang: str) -> dict[str, object]:
+def sheet_help(lang: str) -> dict[str, Any]:
     """The column names and an example sheet in the reader's language (both spellings are read)."""
     if lang.startswith("zh"):
         return {"columns": EXAMPLE_ZH.split("\n", 1)[0].split(","), "example": EXAMPLE_ZH}

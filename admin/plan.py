@@ -35,10 +35,10 @@ from core.models import (
     PlaceKind,
     PurchaseRound,
     Rating,
+    ServiceRequest,
     StaffUser,
     UTCDateTime,
 )
-from core.models import Request as Req
 from core.permissions import community_scope, scope_ids
 from core.taxonomy import vulnerable_categories
 
@@ -97,24 +97,24 @@ def gather_live(session: Session, user: StaffUser, rnd: PurchaseRound, months: i
         area = [c for c in area if c in scope]
     # instr/strpos: a plain substring test, several times cheaper than LIKE '%…%' on a year of requests
     find = func.instr if session.get_bind().dialect.name == "sqlite" else func.strpos
-    vulnerable = or_(col(Req.category_code).in_(vulnerable_categories(session)), *[find(Req.text, w) > 0 for w in VULNERABLE_WORDS])
+    vulnerable = or_(col(ServiceRequest.category_code).in_(vulnerable_categories(session)), *[find(ServiceRequest.text, w) > 0 for w in VULNERABLE_WORDS])
     # a duplicate ticket counts once as a request (admin.demand.NOT_DUPLICATE), but its resident asked too
-    once = col(Req.duplicate_of_id).is_(None)
+    once = col(ServiceRequest.duplicate_of_id).is_(None)
     rows = session.execute(
-        select_columns(col(Req.category_code), func.sum(case((once, 1), else_=0)),
-               func.count(func.distinct(func.coalesce(col(Req.resident_id), -col(Req.id)))),
-               func.sum(case((once & (col(Req.created_at) >= recent_from) & (col(Req.created_at) < until), 1), else_=0)),
-               func.sum(case((once & (col(Req.created_at) >= before_from) & (col(Req.created_at) < recent_from), 1), else_=0)),
-               func.sum(case((once & col(Req.status).in_(OPEN_STATUSES), 1), else_=0)),
+        select_columns(col(ServiceRequest.category_code), func.sum(case((once, 1), else_=0)),
+               func.count(func.distinct(func.coalesce(col(ServiceRequest.resident_id), -col(ServiceRequest.id)))),
+               func.sum(case((once & (col(ServiceRequest.created_at) >= recent_from) & (col(ServiceRequest.created_at) < until), 1), else_=0)),
+               func.sum(case((once & (col(ServiceRequest.created_at) >= before_from) & (col(ServiceRequest.created_at) < recent_from), 1), else_=0)),
+               func.sum(case((once & col(ServiceRequest.status).in_(OPEN_STATUSES), 1), else_=0)),
                func.sum(case((once & vulnerable, 1), else_=0)))
-        .where(col(Req.community_id).in_(scope_ids(area)), col(Req.created_at) >= since, col(Req.category_code).is_not(None))
-        .group_by(col(Req.category_code))).all()
+        .where(col(ServiceRequest.community_id).in_(scope_ids(area)), col(ServiceRequest.created_at) >= since, col(ServiceRequest.category_code).is_not(None))
+        .group_by(col(ServiceRequest.category_code))).all()
     ratings = dict(
         (code, (float(avg), n)) for code, avg, n in session.exec(
-            select(Req.category_code, func.avg(col(Rating.score)), func.count())
-            .join(Req, col(Req.id) == col(Rating.request_id))
-            .where(col(Req.community_id).in_(scope_ids(area)), Rating.created_at >= since)
-            .group_by(col(Req.category_code))))
+            select(ServiceRequest.category_code, func.avg(col(Rating.score)), func.count())
+            .join(ServiceRequest, col(ServiceRequest.id) == col(Rating.request_id))
+            .where(col(ServiceRequest.community_id).in_(scope_ids(area)), Rating.created_at >= since)
+            .group_by(col(ServiceRequest.category_code))))
     return [Candidate(code, n, residents, int(recent or 0), int(before or 0), int(open_ or 0), int(vuln or 0),
                       *(ratings.get(code, (None, 0))))
             for code, n, residents, recent, before, open_, vuln in rows if code != "other" and n]

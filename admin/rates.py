@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlencode
 
 from sqlalchemy import Date, and_, bindparam, case, func, literal_column, or_, text
+from sqlalchemy import select as sa_select  # SQLModel's select is typed for at most 4 columns
 from sqlmodel import Session, col, delete, select
 
 from admin.demand import _month_label, add_months, month_key, month_start, refresh
@@ -35,24 +37,26 @@ from core.models import (
     RateDay,
     Rating,
     ServiceProject,
+    ServiceRequest,
     StaffUser,
     Status,
     UTCDateTime,
 )
-from core.models import Request as Req
 from core.permissions import scoped
 from core.taxonomy import category_names
 
 RATES = ("response", "resolution", "satisfaction")
 SATISFIED = 4  # a rating of 4 or 5 of 5 is a satisfied resident
 CLOSED = (Status.resolved, Status.not_actionable)
-GROUPS = {"community": Req.community_id, "worker": Req.assignee_id, "category": Req.category_code,
-          "project": Req.project_id}
+GROUPS = {"community": ServiceRequest.community_id, "worker": ServiceRequest.assignee_id, "category": ServiceRequest.category_code,
+          "project": ServiceRequest.project_id}
 # the groups as the clock-dependent part reads them: as expressions, so that SQLite stays on the partial
 # indexes instead of grouping along another index and reading the table
-LIVE_GROUPS = {"community": deadlines.COMMUNITY, "worker": literal_column("+request.assignee_id"),
-               "category": col(Req.category_code).concat(""), "project": literal_column("+request.project_id")}
-ROLLUP_GROUPS = {"community": RateDay.community_id, "worker": RateDay.assignee_id, "category": RateDay.category_code,
+LIVE_GROUPS: dict[str, Any] = {
+   "community": deadlines.COMMUNITY, "worker": literal_column("+request.assignee_id"),
+               "category": col(ServiceRequest.category_code).concat(""), "project": literal_column("+request.project_id")}
+ROLLUP_GROUPS: dict[str, Any] = {  # columns of several types
+   "community": RateDay.community_id, "worker": RateDay.assignee_id, "category": RateDay.category_code,
                  "project": RateDay.project_id}
 # the inbox filter that selects a group's requests
 GROUP_FILTER = {"community": "community", "worker": "assignee", "category": "category", "project": "project"}
@@ -75,22 +79,22 @@ def _flag(condition):
 
 def _due(rate: str, now: dt.datetime):
     if rate == "response":
-        return or_(col(Req.responded_at).is_not(None), col(Req.respond_by) <= now)
-    return or_(col(Req.status).in_(CLOSED), col(Req.resolve_by) <= now)
+        return or_(col(ServiceRequest.responded_at).is_not(None), col(ServiceRequest.respond_by) <= now)
+    return or_(col(ServiceRequest.status).in_(CLOSED), col(ServiceRequest.resolve_by) <= now)
 
 
 def _met(rate: str):
     if rate == "response":
-        return and_(col(Req.responded_at).is_not(None), col(Req.responded_at) <= col(Req.respond_by))
-    return and_(col(Req.status) == Status.resolved, col(Req.resolved_at) <= col(Req.resolve_by))
+        return and_(col(ServiceRequest.responded_at).is_not(None), col(ServiceRequest.responded_at) <= col(ServiceRequest.respond_by))
+    return and_(col(ServiceRequest.status) == Status.resolved, col(ServiceRequest.resolved_at) <= col(ServiceRequest.resolve_by))
 
 
 def drill_condition(rate: str, missed: bool, now: dt.datetime):
     """The requests behind a rate (its denominator), or those that fell short of it."""
     if rate == "satisfaction":
         rated = select(Rating.request_id).where(col(Rating.request_id).is_not(None))
-        return col(Req.id).in_(rated.where(Rating.score < SATISFIED) if missed else rated)
-    base = and_(col(Req.duplicate_of_id).is_(None), _due(rate, now))
+        return col(ServiceRequest.id).in_(rated.where(Rating.score < SATISFIED) if missed else rated)
+    base = and_(col(ServiceRequest.duplicate_of_id).is_(None), _due(rate, now))
     return and_(base, _flag(_met(rate)) == 0) if missed else base
 
 
@@ -167,7 +171,7 @@ def compute(session: Session, user: StaffUser, by: str = "community", months: in
         return func.sum(case(((col(RateDay.day) < (cut[rate] or never)) & (col(latest) <= now), n), else_=0))
 
     for m, key, resp_met, responded, resp_waiting, res_met, closed, res_waiting, satisfied, ratings in session.exec(
-            narrow(select(day_month, group, func.sum(RateDay.responded_in_time), func.sum(RateDay.responded),
+            narrow(sa_select(day_month, group, func.sum(RateDay.responded_in_time), func.sum(RateDay.responded),
                           due_before_cut("response"), func.sum(RateDay.resolved_in_time), func.sum(RateDay.closed),
                           due_before_cut("resolution"), func.sum(RateDay.satisfied), func.sum(RateDay.ratings)))
             .group_by(day_month, group)):
@@ -175,13 +179,13 @@ def compute(session: Session, user: StaffUser, by: str = "community", months: in
         _add(out, "response", key, m, resp_met, (responded or 0) + (resp_waiting or 0))
         _add(out, "resolution", key, m, res_met, (closed or 0) + (res_waiting or 0))
         _add(out, "satisfaction", key, m, satisfied, ratings)
-    for rate, condition, deadline in (("response", UNANSWERED, Req.respond_by),
-                                      ("resolution", OPEN_UNIQUE, Req.resolve_by)):
+    for rate, condition, deadline in (("response", UNANSWERED, ServiceRequest.respond_by),
+                                      ("resolution", OPEN_UNIQUE, ServiceRequest.resolve_by)):
         if cut[rate] is None:
             continue
         month, live_group = month_key(session), LIVE_GROUPS[by]
         stmt = scoped(select(month, live_group, func.count()).where(
-            text(condition), col(deadline) <= now, col(Req.created_at) >= start_of_day(cut[rate])), session, user,
+            text(condition), col(deadline) <= now, col(ServiceRequest.created_at) >= start_of_day(cut[rate])), session, user,
             deadlines.COMMUNITY)
         if community:
             stmt = stmt.where(deadlines.COMMUNITY == community)
@@ -271,20 +275,20 @@ def compute_live(session: Session, user: StaffUser, by: str = "community", month
     group, month = GROUPS[by], month_key(session)
 
     def narrow(stmt):
-        stmt = scoped(stmt.where(Req.created_at >= out.since), session, user)
-        return stmt.where(Req.community_id == community) if community else stmt
+        stmt = scoped(stmt.where(ServiceRequest.created_at >= out.since), session, user)
+        return stmt.where(ServiceRequest.community_id == community) if community else stmt
 
     rows = session.exec(narrow(
         select(month, group, *[func.sum(_flag(c)) for rate in ("response", "resolution")
                                for c in (_met(rate) & _due(rate, now), _due(rate, now))])
-        .where(col(Req.duplicate_of_id).is_(None))).group_by(month, group)).all()
+        .where(col(ServiceRequest.duplicate_of_id).is_(None))).group_by(month, group)).all()
     for m, key, resp_met, resp_due, res_met, res_due in rows:
         m = _month_label(m)
         out.cells[("response", key, m)] = [int(resp_met or 0), int(resp_due or 0)]
         out.cells[("resolution", key, m)] = [int(res_met or 0), int(res_due or 0)]
     rows = session.exec(narrow(
         select(month, group, func.sum(_flag(Rating.score >= SATISFIED)), func.count(col(Rating.id)))
-        .join(Req, col(Req.id) == col(Rating.request_id))).group_by(month, group)).all()
+        .join(ServiceRequest, col(ServiceRequest.id) == col(Rating.request_id))).group_by(month, group)).all()
     for m, key, met, due in rows:
         out.cells[("satisfaction", key, _month_label(m))] = [int(met or 0), int(due)]
     keys = {k for (_r, k, _m), (_met_, due) in out.cells.items() if due}

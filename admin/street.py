@@ -10,8 +10,17 @@ from sqlmodel import col, func, select
 
 from admin.categories import model_gap
 from core.deps import SessionDep, require
-from core.models import Category, Channel, Job, Organization, Place, PlaceKind, Role, StaffUser
-from core.models import Request as Req
+from core.models import (
+    Category,
+    Channel,
+    Job,
+    Organization,
+    Place,
+    PlaceKind,
+    Role,
+    ServiceRequest,
+    StaffUser,
+)
 from core.templating import render
 
 router = APIRouter(tags=["admin"])
@@ -31,7 +40,7 @@ def setup_page(request: Request, session: SessionDep, user: Admin):
         "staff": count(StaffUser, StaffUser.is_active),
         "organizations": count(Organization),
         "categories": count(Category, Category.active),
-        "imported": count(Req, Req.channel == Channel.import_),
+        "imported": count(ServiceRequest, ServiceRequest.channel == Channel.import_),
     }
     recent = session.exec(select(Job).order_by(col(Job.id).desc()).limit(5)).all()
     return render(request, "admin/setup.html", user=user, figures=figures, gap=model_gap(session), jobs=recent)

@@ -16,7 +16,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
-from sqlalchemy import or_, update
+from sqlalchemy import ColumnElement, or_, update
 from sqlmodel import Session, col, func, select
 
 from admin.common import flash, place_names, pop_flash
@@ -25,8 +25,15 @@ from core.audit import audit
 from core.db import row_id
 from core.deps import SessionDep, client_ip, require
 from core.i18n import translator
-from core.models import DeadlineRule, EventType, RequestEvent, Role, StaffUser, utcnow
-from core.models import Request as Req
+from core.models import (
+    DeadlineRule,
+    EventType,
+    RequestEvent,
+    Role,
+    ServiceRequest,
+    StaffUser,
+    utcnow,
+)
 from core.security import csrf_protect
 from core.taxonomy import categories, category_names
 from core.templating import language, render
@@ -38,9 +45,9 @@ MAX_HOURS = 24 * 365
 _last_run = 0.0
 
 
-def _pending(now: dt.datetime) -> list:
+def _pending(now: dt.datetime) -> list[ColumnElement[bool]]:
     """Late requests not escalated since their missed deadline, one condition per partial index."""
-    return [condition & (col(Req.escalated_at).is_(None) | (col(Req.escalated_at) < deadline))
+    return [condition & (col(ServiceRequest.escalated_at).is_(None) | (col(ServiceRequest.escalated_at) < deadline))
             for condition, deadline in deadlines.waiting(None, now)]
 
 
@@ -52,13 +59,14 @@ def escalate(session: Session, now: dt.datetime | None = None, limit: int = 500)
     told twice."""
     now = now or utcnow()
     ids = sorted({i for part in _pending(now)
-                  for i in session.exec(select(Req.id).where(part).order_by(col(Req.id)).limit(limit))})[:limit]
+                  for i in session.exec(select(col(ServiceRequest.id)).where(part).order_by(col(ServiceRequest.id))
+                                        .limit(limit)) if i is not None})[:limit]
     if not ids:
         return 0
-    marked = session.execute(update(Req).where(col(Req.id).in_(ids), or_(*_pending(now))).values(escalated_at=now)
-                             .returning(col(Req.id)).execution_options(synchronize_session=False)).scalars().all()
+    marked = session.execute(update(ServiceRequest).where(col(ServiceRequest.id).in_(ids), or_(*_pending(now))).values(escalated_at=now)
+                             .returning(col(ServiceRequest.id)).execution_options(synchronize_session=False)).scalars().all()
     for request_id in sorted(marked):
-        req = session.get(Req, request_id)
+        req = session.get(ServiceRequest, request_id)
         assert req is not None, "marked above, in this transaction"
         session.refresh(req)
         deadline = req.respond_by if req.responded_at is None and req.respond_by and req.respond_by < now \
@@ -79,11 +87,11 @@ def escalate_due(session: Session) -> None:
     escalate(session)
 
 
-def overdue(session: Session, now: dt.datetime | None = None, limit: int = 300) -> list[Req]:
+def overdue(session: Session, now: dt.datetime | None = None, limit: int = 300) -> list[ServiceRequest]:
     """The most overdue requests first (each part read along its partial index)."""
     now = now or utcnow()
     rows = {r.id: r for condition, deadline in deadlines.waiting(None, now)
-            for r in session.exec(select(Req).where(condition).order_by(deadline, col(Req.id)).limit(limit))}
+            for r in session.exec(select(ServiceRequest).where(condition).order_by(deadline, col(ServiceRequest.id)).limit(limit))}
     return sorted(rows.values(), key=lambda r: (deadlines.next_deadline(r) or now, r.id))[:limit]
 
 

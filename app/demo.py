@@ -24,11 +24,11 @@ from core.models import (
     PlaceKind,
     PurchaseRound,
     Rating,
-    Request,
     RequestEvent,
     Resident,
     RoundStage,
     ServiceProject,
+    ServiceRequest,
     Status,
     utcnow,
 )
@@ -194,7 +194,7 @@ def _assess_and_plan(session: Session, street: Place, today: dt.date) -> None:
     session.commit()
 
 
-def _age(session: Session, req: Request, now: dt.datetime, projects: dict, luck: float) -> None:
+def _age(session: Session, req: ServiceRequest, now: dt.datetime, projects: dict, luck: float) -> None:
     """Move a fresh request into the past and give it a plausible history."""
     days = random.triangular(0, 182, 182)  # more requests lately: demand grows
     created = now - dt.timedelta(days=182 - days, hours=random.randint(0, 23), minutes=random.randint(0, 59))

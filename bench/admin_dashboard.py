@@ -58,7 +58,15 @@ def populate(url: str, rows: int, seed: int = 7) -> dict:
     from core.accounts import create_user
     from core.db import get_engine
     from core.migrate import upgrade
-    from core.models import Cluster, Place, PlaceKind, PurchaseRound, Rating, Request, Resident
+    from core.models import (
+        Cluster,
+        Place,
+        PlaceKind,
+        PurchaseRound,
+        Rating,
+        Resident,
+        ServiceRequest,
+    )
     from core.taxonomy import sync_categories
 
     get_engine.cache_clear()
@@ -137,7 +145,7 @@ def populate(url: str, rows: int, seed: int = 7) -> dict:
                 rating_rows.append({"request_id": i + 1, "score": rnd.choice([1, 2, 3, 4, 4, 5, 5, 5]),
                                     "comment": "", "channel": "web", "created_at": created + dt.timedelta(days=4)})
         with engine.begin() as conn:
-            conn.execute(insert(Request.__table__), batch)
+            conn.execute(insert(ServiceRequest.__table__), batch)
         made += len(batch)
     with engine.begin() as conn:
         for i in range(0, len(rating_rows), batch_size):

@@ -1,7 +1,7 @@
 """Intake against its ceiling: `POST /api/v1/requests` of `needs serve` beside a bare FastAPI insert.
 
     .venv/bin/python bench/intake_throughput.py [--seconds 20] [--rounds 3] [--clients 8] [--db sqlite|postgres|both]
-        [--stages-n 300] [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/test]
+        [--stages-n 300] [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/test] [--before DIR]
 
 For each backend (a temp SQLite file; a throw-away PostgreSQL database):
 1. Stage costs in process: `--stages-n` submits through intake.service.submit, each stage timed by a
@@ -12,6 +12,9 @@ For each backend (a temp SQLite file; a throw-away PostgreSQL database):
    external_id each), alternating in rounds of `--seconds`: the bare insert (bench/bare_insert_app.py)
    then the product (`needs serve`, classification and clustering on, PUBLIC_RATE_LIMIT=0).
    Prints each round's throughput and p99, and the medians of the rounds with the ratio.
+   With `--before DIR` (a checkout of an earlier commit, e.g. `git worktree add /tmp/before 889738e`),
+   that tree's `needs serve` joins the rounds as a third server on a database of its own, migrated and
+   given a model by its own commands: before and after, measured by the same load in the same run.
 
 A model is trained into a temp dir first (not timed). Nothing is kept.
 """
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import statistics
@@ -153,13 +157,44 @@ def load(base, clients, seconds, sample):
     return asyncio.run(_load(base, clients, seconds, sample))
 
 
-def http_rounds(url: str, bare_url: str, var: Path, args, sample) -> dict:
-    rows = {"bare": [], "intake": []}
-    with bare_server(bare_url) as bare, serve(url, var, PUBLIC_RATE_LIMIT="0") as product:
-        load(bare, args.clients, 2, sample)  # warm-up: connections, first requests
-        load(product, args.clients, 2, sample)
+@contextmanager
+def before_server(tree: Path, database_url: str, var_dir: Path):
+    """`needs serve` of an earlier checkout (its CLI module is core.cli before app/ existed)."""
+    module = "app.cli" if (tree / "app" / "cli.py").exists() else "core.cli"
+    env = {**os.environ, "DATABASE_URL": database_url, "VAR_DIR": str(var_dir), "PYTHONPATH": str(tree),
+           "LOG_LEVEL": "WARNING", "PUBLIC_RATE_LIMIT": "0"}
+    env.pop("MODEL_PATH", None)
+    for command in (["db", "upgrade"], ["nlp", "ensure-model"]):
+        subprocess.run([sys.executable, "-m", module, *command], cwd=tree, env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", module, "serve", "--port", str(port)], cwd=tree, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                httpx.get(base + "/healthz", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def http_rounds(url: str, bare_url: str, var: Path, args, sample, before_url: str | None = None) -> dict:
+    rows: dict[str, list] = {"bare": [], "intake": [], "before": []}
+    with contextlib.ExitStack() as stack:
+        servers = {"bare": stack.enter_context(bare_server(bare_url))}
+        if before_url:
+            servers["before"] = stack.enter_context(before_server(args.before, before_url, var.parent / "before-var"))
+        servers["intake"] = stack.enter_context(serve(url, var, PUBLIC_RATE_LIMIT="0"))
+        for base in servers.values():
+            load(base, args.clients, 2, sample)  # warm-up: connections, first requests
         for r in range(args.rounds):
-            for name, base in (("bare", bare), ("intake", product)):
+            for name, base in servers.items():
                 rate, lat, errors = load(base, args.clients, args.seconds, sample)
                 rows[name].append((rate, pct(lat, 0.5), pct(lat, 0.99), errors))
                 print(f"  round {r + 1} {name:6s} {rate:7.1f} req/s  p50={pct(lat, .5):6.1f} ms  "
@@ -174,6 +209,7 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--stages-n", type=int, default=300)
     ap.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    ap.add_argument("--before", type=Path, help="a checkout of an earlier commit, served beside this one")
     ap.add_argument("--postgres", default=os.environ.get("TEST_POSTGRES_URL",
                                                          "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
     args = ap.parse_args()
@@ -186,20 +222,22 @@ def main() -> None:
     os.environ["VAR_DIR"] = str(tmp / "var")
     model_dir = train(read_jsonl(SEED_TRAIN), tmp / "models")
     sample = texts()
-    with throwaway_postgres(args.postgres if args.db != "sqlite" else None, "needs_bench") as pg, \
-            throwaway_postgres(args.postgres if args.db != "sqlite" else None, "needs_bare") as pg_bare:
+    pg_admin = args.postgres if args.db != "sqlite" else None
+    with throwaway_postgres(pg_admin, "needs_bench") as pg, throwaway_postgres(pg_admin, "needs_bare") as pg_bare, \
+            throwaway_postgres(pg_admin if args.before else None, "needs_before") as pg_before:
         backends = {}
         if args.db in ("sqlite", "both"):
-            backends["sqlite"] = (f"sqlite:///{tmp / 'bench.sqlite3'}", f"sqlite:///{tmp / 'bare.sqlite3'}")
+            backends["sqlite"] = (f"sqlite:///{tmp / 'bench.sqlite3'}", f"sqlite:///{tmp / 'bare.sqlite3'}",
+                                  f"sqlite:///{tmp / 'before.sqlite3'}" if args.before else None)
         if args.db in ("postgres", "both") and pg and pg_bare:
-            backends["postgres"] = (pg, pg_bare)
-        for name, (url, bare_url) in backends.items():
+            backends["postgres"] = (pg, pg_bare, pg_before)
+        for name, (url, bare_url, before_url) in backends.items():
             engine = prepare(url, model_dir)
             costs = stage_costs(engine, args.stages_n, sample)
             engine.dispose()
             print(f"{name}: stage medians per request over {args.stages_n} in-process submits (ms): "
                   + "  ".join(f"{k}={v:.2f}" for k, v in costs.items()), flush=True)
-            rows = http_rounds(url, bare_url, tmp / "var", args, sample)
+            rows = http_rounds(url, bare_url, tmp / "var", args, sample, before_url)
             bare_rate = statistics.median(r[0] for r in rows["bare"])
             rate = statistics.median(r[0] for r in rows["intake"])
             ratios = [i[0] / b[0] for i, b in zip(rows["intake"], rows["bare"], strict=True)]
@@ -208,6 +246,13 @@ def main() -> None:
                   f" p99 {statistics.median(r[2] for r in rows['intake']):.1f} ms)"
                   f"  ratio median {statistics.median(ratios):.2f} (rounds: {', '.join(f'{x:.2f}' for x in ratios)})",
                   flush=True)
+            if rows["before"]:
+                before = statistics.median(r[0] for r in rows["before"])
+                print(f"{name}: before ({args.before}) {before:.0f} req/s (p50 "
+                      f"{statistics.median(r[1] for r in rows['before']):.1f} ms, p99 "
+                      f"{statistics.median(r[2] for r in rows['before']):.1f} ms), ratio to bare "
+                      f"{statistics.median(b[0] / r[0] for b, r in zip(rows['before'], rows['bare'], strict=True)):.2f};"
+                      f" after/before {rate / before:.2f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -34,13 +34,14 @@ def main() -> None:
     ap.add_argument("--communities", type=int, default=20)
     ap.add_argument("--compounds", type=int, default=10, help="per community")
     ap.add_argument("--database-url")
+    ap.add_argument("--profile", help="write a cProfile of the timed assign calls here (pstats format)")
     args = ap.parse_args()
 
     from sqlalchemy import create_engine, insert
     from sqlmodel import Session, func, select
 
     from core.migrate import upgrade
-    from core.models import Cluster, ClusterTerm, Place, PlaceKind, Request, utcnow
+    from core.models import Cluster, ClusterTerm, Place, PlaceKind, ServiceRequest, utcnow
     from nlp import cluster as C
     from nlp.dataset import SEED_TRAIN, read_jsonl
 
@@ -107,7 +108,7 @@ def main() -> None:
         conn.execute(insert(Cluster), cluster_rows)
         for k in range(0, len(term_rows), 50_000):
             conn.execute(insert(ClusterTerm), term_rows[k:k + 50_000])
-        conn.execute(insert(Request), [
+        conn.execute(insert(ServiceRequest), [
             {"ticket": f"B{i:09d}", "text": t, "language": "zh", "channel": "import", "external_id": str(i),
              "community_id": comm, "place_id": place, "cluster_id": lab + 1, "status": "received", "urgent": False,
              "needs_review": False, "keywords": [], "created_at": now, "updated_at": now}
@@ -120,17 +121,24 @@ def main() -> None:
     print(f"{args.open} open requests in {len(members)} clusters, {len(term_rows)} index rows "
           f"({engine.dialect.name}); batch clustering {t_cluster:.1f} s, loading {t_fill:.1f} s")
 
+    import cProfile
+
+    profiler = cProfile.Profile() if args.profile else None
     times, cpu, with_commit, joined = [], [], [], 0
     with Session(engine) as s:
         for i in range(args.new):
             text, place, comm = request()
-            r = Request(ticket=f"N{i:09d}", text=text, channel="web", external_id=f"n{i}", community_id=comm,
+            r = ServiceRequest(ticket=f"N{i:09d}", text=text, channel="web", external_id=f"n{i}", community_id=comm,
                         place_id=place)
-            s.add(r)
-            s.commit()
             before = s.exec(select(func.max(Cluster.id))).one()
+            s.add(r)
+            s.flush()  # as intake does: the request is inserted, not yet committed, when it is clustered
             started, started_cpu = time.perf_counter(), time.process_time()
+            if profiler and i:
+                profiler.enable()
             c = C.assign(s, r, commit=False)
+            if profiler:
+                profiler.disable()
             times.append((time.perf_counter() - started) * 1000)
             cpu.append((time.process_time() - started_cpu) * 1000)
             s.commit()
@@ -143,6 +151,8 @@ def main() -> None:
         print(f"{name}, {len(values)} requests: median {statistics.median(values):.2f} ms, "
               f"p99 {values[int(len(values) * 0.99)]:.2f} ms, max {values[-1]:.2f} ms")
     print(f"{joined} joined an existing cluster, {args.new - joined} started one")
+    if profiler:
+        profiler.dump_stats(args.profile)
 
 
 if __name__ == "__main__":

@@ -71,12 +71,12 @@ def prepare(url: str, model_dir: Path) -> tuple:
 
 
 def counts(engine, survey_id: int) -> tuple[int, int]:
-    from core.models import Request, SurveyResponse
+    from core.models import ServiceRequest, SurveyResponse
 
     with Session(engine) as s:
         responses = s.exec(select(func.count()).select_from(SurveyResponse)
                            .where(SurveyResponse.survey_id == survey_id)).one()
-        requests = s.exec(select(func.count()).select_from(Request).where(Request.channel == "survey")).one()
+        requests = s.exec(select(func.count()).select_from(ServiceRequest).where(ServiceRequest.channel == "survey")).one()
     return responses, requests
 
 

@@ -15,8 +15,9 @@ deadline is never pulled earlier again.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import and_, case, literal_column, or_, text
+from sqlalchemy import ColumnClause, ColumnElement, and_, case, literal_column, or_, text
 from sqlmodel import Session, col, select
 
 from core.i18n import translator
@@ -26,8 +27,8 @@ from core.models import (
     UNANSWERED,
     DeadlineRule,
     EventType,
-    Request,
     RequestEvent,
+    ServiceRequest,
 )
 
 FALLBACK = (dt.timedelta(hours=24), dt.timedelta(days=7))  # when the table holds no general rule
@@ -59,14 +60,14 @@ def durations(rows: list[DeadlineRule], urgent: bool, category: str | None) -> t
     return respond, max(respond, resolve)
 
 
-def extended(session: Session, req: Request) -> bool:
+def extended(session: Session, req: ServiceRequest) -> bool:
     if req.id is None:
         return False
     return session.exec(select(RequestEvent.id).where(RequestEvent.request_id == req.id, col(RequestEvent.type).in_(
         [EventType.response_extended, EventType.resolution_extended]))).first() is not None
 
 
-def apply(session: Session, req: Request, *, fresh: bool = False) -> None:
+def apply(session: Session, req: ServiceRequest, *, fresh: bool = False) -> None:
     """Set the request's deadlines from the rules (no commit). `fresh`: a new request, nothing extended."""
     respond, resolve = durations(rules(session), bool(req.urgent), req.category_code)
     respond_by, resolve_by = req.created_at + respond, req.created_at + resolve
@@ -76,7 +77,7 @@ def apply(session: Session, req: Request, *, fresh: bool = False) -> None:
     req.respond_by, req.resolve_by = respond_by, resolve_by
 
 
-def next_deadline(req: Request) -> dt.datetime | None:
+def next_deadline(req: ServiceRequest) -> dt.datetime | None:
     """The deadline the request is working towards: the response, then the resolution; None once closed."""
     if req.status not in OPEN_STATUSES or req.duplicate_of_id is not None:
         return None
@@ -85,10 +86,10 @@ def next_deadline(req: Request) -> dt.datetime | None:
 
 def next_deadline_sql():
     """next_deadline as an SQL expression (for open requests)."""
-    return case((col(Request.responded_at).is_(None), Request.respond_by), else_=Request.resolve_by)
+    return case((col(ServiceRequest.responded_at).is_(None), ServiceRequest.respond_by), else_=ServiceRequest.resolve_by)
 
 
-def waiting(start: dt.datetime | None, end: dt.datetime) -> list[tuple[object, object]]:
+def waiting(start: dt.datetime | None, end: dt.datetime) -> list[tuple[ColumnElement[bool], Any]]:
     """The open requests whose next deadline falls in [start, end) (start None: any time before end), as
     two (condition, deadline) parts that each read one partial index: those not yet responded to, by
     their response deadline (ix_request_unanswered), and those responded to, by their resolution
@@ -96,14 +97,14 @@ def waiting(start: dt.datetime | None, end: dt.datetime) -> list[tuple[object, o
     def span(deadline):
         return and_(col(deadline) < end, *([col(deadline) >= start] if start is not None else []))
 
-    unanswered = and_(text(UNANSWERED), col(Request.status).in_(OPEN_STATUSES), span(Request.respond_by))
-    responded = and_(text(OPEN_UNIQUE), col(Request.responded_at).is_not(None), span(Request.resolve_by))
-    return [(unanswered, Request.respond_by), (responded, Request.resolve_by)]
+    unanswered = and_(text(UNANSWERED), col(ServiceRequest.status).in_(OPEN_STATUSES), span(ServiceRequest.respond_by))
+    responded = and_(text(OPEN_UNIQUE), col(ServiceRequest.responded_at).is_not(None), span(ServiceRequest.resolve_by))
+    return [(unanswered, col(ServiceRequest.respond_by)), (responded, col(ServiceRequest.resolve_by))]
 
 
 # The community as these queries filter and group by it: `+` keeps SQLite on the partial indexes above
 # (without fresh statistics it would take ix_request_open_community_category and read the table).
-COMMUNITY = literal_column("+request.community_id")
+COMMUNITY: ColumnClause[int] = literal_column("+request.community_id")
 FAR = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)  # "any deadline at all"
 
 

@@ -151,7 +151,7 @@ def sql_month(column, dialect: str):
 
     if dialect == "postgresql":
         return func.to_char(func.timezone(get_settings().time_zone, column), literal_column("'YYYY-MM'"))
-    minutes = int(now().utcoffset().total_seconds() // 60)
+    minutes = int((now().utcoffset() or dt.timedelta()).total_seconds() // 60)
     return func.strftime("%Y-%m", column, f"{minutes:+d} minutes")
 
 

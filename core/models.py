@@ -371,8 +371,11 @@ class ClusterTerm(SQLModel, table=True):
     weight: float = 0.0
 
 
-class Request(SQLModel, table=True):
-    """What a resident asked for, through any channel."""
+class ServiceRequest(SQLModel, table=True):
+    """What a resident asked for, through any channel (a service request, as Open311 calls it; the web
+    framework's Request is another thing)."""
+
+    __tablename__ = "request"
 
     __table_args__ = (
         UniqueConstraint("channel", "external_id"),

@@ -26,11 +26,11 @@ from core.models import (
     CallTask,
     Outbox,
     Place,
-    Request,
     Resident,
     ResidentIdentity,
     Role,
     ServiceProject,
+    ServiceRequest,
     StaffCommunity,
     StaffUser,
     Status,
@@ -71,7 +71,7 @@ def _mask_digits(digits: str) -> str:
     return digits[:keep] + "*" * (len(digits) - keep - 4) + digits[-4:]
 
 
-def to_resident(session: Session, request: Request, text: str, purpose: str, payload: dict | None = None) -> list[Outbox]:
+def to_resident(session: Session, request: ServiceRequest, text: str, purpose: str, payload: dict | None = None) -> list[Outbox]:
     """Queue a message on every channel where the resident can be reached back."""
     if request.resident_id is None:
         return []
@@ -89,19 +89,19 @@ def to_resident(session: Session, request: Request, text: str, purpose: str, pay
     return rows
 
 
-def language_of(session: Session, request: Request) -> str:
+def language_of(session: Session, request: ServiceRequest) -> str:
     """The resident's language now (a /lang in the chat changes it), else the request's."""
     resident = session.get(Resident, request.resident_id) if request.resident_id else None
     return resident.language if resident is not None and resident.language else request.language
 
 
-def followers(session: Session, request: Request) -> list[Request]:
+def followers(session: Session, request: ServiceRequest) -> list[ServiceRequest]:
     """The request and the tickets marked as its duplicates: everyone who waits for its outcome."""
-    return [request, *session.exec(select(Request).where(Request.duplicate_of_id == request.id)
-                                   .order_by(col(Request.id)))]
+    return [request, *session.exec(select(ServiceRequest).where(ServiceRequest.duplicate_of_id == request.id)
+                                   .order_by(col(ServiceRequest.id)))]
 
 
-def _call(session: Session, request: Request, purpose: str, message: str, staff_id: int | None) -> list[CallTask]:
+def _call(session: Session, request: ServiceRequest, purpose: str, message: str, staff_id: int | None) -> list[CallTask]:
     """A call task when the resident has a phone number but no channel (and no such call is open)."""
     if phone_number(request.contact) is None:
         return []
@@ -117,7 +117,7 @@ def _call(session: Session, request: Request, purpose: str, message: str, staff_
     return [task]
 
 
-def status_changed(session: Session, request: Request, staff_id: int | None = None) -> Told:
+def status_changed(session: Session, request: ServiceRequest, staff_id: int | None = None) -> Told:
     """Tell the residents the request's new state; once resolved, ask for a 1–5 rating (回访): in
     their channel, or as a follow-up call for a resident who left only a phone number."""
     told = Told()
@@ -136,7 +136,7 @@ def status_changed(session: Session, request: Request, staff_id: int | None = No
     return told
 
 
-def reply(session: Session, request: Request, message: str, staff_id: int | None = None) -> Told:
+def reply(session: Session, request: ServiceRequest, message: str, staff_id: int | None = None) -> Told:
     """A worker's reply, delivered through each resident's channel, or as a call to make."""
     told = Told()
     for r in followers(session, request):
@@ -149,7 +149,7 @@ def reply(session: Session, request: Request, message: str, staff_id: int | None
     return told
 
 
-def assigned(session: Session, request: Request, *, worker: bool = False, community: Place | None = None,
+def assigned(session: Session, request: ServiceRequest, *, worker: bool = False, community: Place | None = None,
              project: ServiceProject | None = None, organization: str = "") -> Told:
     """Tell the residents who handles their request now and what happens next (派单)."""
     told = Told()
@@ -174,7 +174,7 @@ def assigned(session: Session, request: Request, *, worker: bool = False, commun
     return told
 
 
-def duplicate(session: Session, request: Request) -> Told:
+def duplicate(session: Session, request: ServiceRequest) -> Told:
     """Tell the resident of a ticket marked as a duplicate that they will hear of the other's progress."""
     _ = gettext(language_of(session, request))
     text = _("Your request {ticket} is about the same issue as an earlier report; the two are handled "
@@ -182,7 +182,7 @@ def duplicate(session: Session, request: Request) -> Told:
     return Told(messages=to_resident(session, request, text, purpose="duplicate"))
 
 
-def on_duty(session: Session, request: Request) -> list[StaffUser]:
+def on_duty(session: Session, request: ServiceRequest) -> list[StaffUser]:
     """On-duty staff reachable on Telegram: those of the request's community, and on-duty admins."""
     scoped = select(StaffCommunity.user_id).where(StaffCommunity.place_id == request.community_id)
     return list(session.exec(
@@ -193,7 +193,7 @@ def on_duty(session: Session, request: Request) -> list[StaffUser]:
     ))
 
 
-def _to_staff(session: Session, request: Request, text: str, purpose: str) -> list[Outbox]:
+def _to_staff(session: Session, request: ServiceRequest, text: str, purpose: str) -> list[Outbox]:
     rows = []
     for user in on_duty(session, request):
         assert user.telegram_chat_id is not None, "on_duty() selects only staff with a chat id"
@@ -204,14 +204,14 @@ def _to_staff(session: Session, request: Request, text: str, purpose: str) -> li
     return rows
 
 
-def urgent_to_staff(session: Session, request: Request) -> list[Outbox]:
+def urgent_to_staff(session: Session, request: ServiceRequest) -> list[Outbox]:
     """Push an urgent request at once to on-duty staff of its community (and on-duty admins)."""
     _ = gettext(DEFAULT_LANGUAGE)  # what staff read
     text = _("[URGENT] {ticket}: {text}").format(ticket=request.ticket, text=request.text[:300])
     return _to_staff(session, request, text, "urgent")
 
 
-def escalated(session: Session, request: Request, deadline) -> list[Outbox]:
+def escalated(session: Session, request: ServiceRequest, deadline) -> list[Outbox]:
     """督办: tell on-duty staff that a request's deadline has passed (once per deadline: admin/supervision.py)."""
     _ = gettext(DEFAULT_LANGUAGE)
     text = _("[OVERDUE] {ticket}: the deadline {deadline} has passed. {text}").format(

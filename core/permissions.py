@@ -15,9 +15,9 @@ from core.models import (
     PlaceKind,
     ProjectPlace,
     PurchaseRound,
-    Request,
     Role,
     ServiceProject,
+    ServiceRequest,
     StaffCommunity,
     StaffUser,
     Survey,
@@ -48,7 +48,7 @@ def staff_only(user: StaffUser) -> None:
 
 def scoped(stmt, session: Session, user: StaffUser, column=None):
     """Restrict a statement to rows whose community (`column`, the request's by default) the user may read."""
-    column = Request.community_id if column is None else column
+    column = ServiceRequest.community_id if column is None else column
     scope = community_scope(session, user)
     if scope is not None:
         stmt = stmt.where(column.in_(scope_ids(scope)))
@@ -80,12 +80,12 @@ def unplaced_streets(session: Session, user: StaffUser) -> list[int] | None:
 def unplaced_condition(session: Session, user: StaffUser):
     """The requests without a community that the user may read (an SQL condition)."""
     streets = unplaced_streets(session, user)
-    condition = col(Request.community_id).is_(None)
+    condition = col(ServiceRequest.community_id).is_(None)
     if streets is None:
         return condition
     if user.role != Role.worker:
-        return col(Request.id).in_(NOWHERE)
-    return condition & (col(Request.place_id).is_(None) | col(Request.place_id).in_(scope_ids(streets)))
+        return col(ServiceRequest.id).in_(NOWHERE)
+    return condition & (col(ServiceRequest.place_id).is_(None) | col(ServiceRequest.place_id).in_(scope_ids(streets)))
 
 
 def requests_visible(stmt, session: Session, user: StaffUser):
@@ -94,10 +94,10 @@ def requests_visible(stmt, session: Session, user: StaffUser):
     scope = community_scope(session, user)
     if scope is None:
         return stmt
-    return stmt.where(col(Request.community_id).in_(scope_ids(scope)) | unplaced_condition(session, user))
+    return stmt.where(col(ServiceRequest.community_id).in_(scope_ids(scope)) | unplaced_condition(session, user))
 
 
-def can_read_request(session: Session, user: StaffUser, request: Request) -> bool:
+def can_read_request(session: Session, user: StaffUser, request: ServiceRequest) -> bool:
     """Whether the user may read (and work) this request."""
     if user.role not in (Role.admin, Role.worker):
         return False

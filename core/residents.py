@@ -12,10 +12,10 @@ from core.models import (
     Outbox,
     OutboxStatus,
     Rating,
-    Request,
     RequestEvent,
     Resident,
     ResidentIdentity,
+    ServiceRequest,
     utcnow,
 )
 from core.redact import redact
@@ -26,7 +26,7 @@ class RatingError(ValueError):
     pass
 
 
-def record_rating(session: Session, request: Request, score: int, comment: str = "",
+def record_rating(session: Session, request: ServiceRequest, score: int, comment: str = "",
                   channel: str = "web") -> Rating:
     """Store a 1–5 rating of a handled request (attributed to its service project, if any)."""
     if not 1 <= int(score) <= 5:
@@ -49,7 +49,7 @@ _AT_REST = "idle"
 def anonymise_resident(session: Session, resident: Resident) -> None:
     """Personal data goes, requests stay (text redacted, contact dropped, history noted)."""
     now = utcnow()
-    for request in session.exec(select(Request).where(Request.resident_id == resident.id)).all():
+    for request in session.exec(select(ServiceRequest).where(ServiceRequest.resident_id == resident.id)).all():
         request.contact = None
         request.text = redact(request.text)
         request.updated_at = now

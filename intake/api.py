@@ -10,8 +10,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import select
 
 from core.deps import SessionDep
-from core.models import Channel, Place
-from core.models import Request as Req
+from core.models import Channel, Place, ServiceRequest
 from core.ratelimit import public_write
 from intake.service import IntakeError, IntakeIn, submit
 
@@ -54,7 +53,7 @@ class RequestStatus(BaseModel):
     updated_at: str
 
 
-def _created(r: Req) -> RequestCreated:
+def _created(r: ServiceRequest) -> RequestCreated:
     return RequestCreated(ticket=r.ticket, category=r.category_code, kind=r.kind, urgent=r.urgent,
                           confidence=r.confidence, needs_review=r.needs_review, status=r.status)
 
@@ -97,7 +96,7 @@ def _delivery_key(external_id: str) -> str:
             responses={404: {"model": ErrorDetail}, 429: {"model": ErrorDetail, "description": "too many lookups"}})
 def request_status(ticket: str, session: SessionDep):
     """Where a request stands, by its ticket (no text or personal data)."""
-    r = session.exec(select(Req).where(Req.ticket == ticket.upper())).first()
+    r = session.exec(select(ServiceRequest).where(ServiceRequest.ticket == ticket.upper())).first()
     if r is None:
         raise HTTPException(404, detail={"code": "not_found", "message": "no such ticket"})
     return RequestStatus(ticket=r.ticket, status=r.status, category=r.category_code, urgent=r.urgent,

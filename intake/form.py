@@ -91,11 +91,11 @@ def need_submit(
 @router.get("/t/{ticket}")
 def ticket_page(ticket: str, request: Request, session: SessionDep):
     """The confirmation page; shown only to the browser that submitted it."""
-    from core.models import Request as Req
+    from core.models import ServiceRequest
 
     if request.session.get("last_ticket") != ticket:
         raise HTTPException(status_code=404)
-    req = session.exec(select(Req).where(Req.ticket == ticket)).first()
+    req = session.exec(select(ServiceRequest).where(ServiceRequest.ticket == ticket)).first()
     if req is None:
         raise HTTPException(status_code=404)
     names = category_names(session, language(request))

@@ -20,8 +20,7 @@ from sqlmodel import Session, col, select
 
 from core.deps import SessionDep, client_ip
 from core.i18n import gettext
-from core.models import Channel, EventType, Rating, RequestEvent, Status
-from core.models import Request as Req
+from core.models import Channel, EventType, Rating, RequestEvent, ServiceRequest, Status
 from core.notify import phone_number
 from core.ratelimit import RateLimited, hit
 from core.residents import RatingError, record_rating
@@ -54,9 +53,9 @@ def _throttle(session: Session, request: Request, ticket: str | None = None) -> 
         raise RateLimited(retry)
 
 
-def _find(session: Session, ticket: str) -> Req | None:
+def _find(session: Session, ticket: str) -> ServiceRequest | None:
     ticket = ticket.strip().upper()[:20]
-    return session.exec(select(Req).where(Req.ticket == ticket)).first() if ticket else None
+    return session.exec(select(ServiceRequest).where(ServiceRequest.ticket == ticket)).first() if ticket else None
 
 
 @router.get("/track")
@@ -82,7 +81,7 @@ def lookup(request: Request, session: SessionDep, ticket: Annotated[str, Form(ma
     return RedirectResponse(private_link(req.ticket), status_code=303)
 
 
-def _load(session: Session, request: Request, ticket: str, key: str) -> Req:
+def _load(session: Session, request: Request, ticket: str, key: str) -> ServiceRequest:
     req = _find(session, ticket)
     if req is None or not hmac.compare_digest(link_key(req.ticket), key):
         _throttle(session, request, ticket.strip().upper()[:20])  # only failures count: a link can be reopened
@@ -90,7 +89,7 @@ def _load(session: Session, request: Request, ticket: str, key: str) -> Req:
     return req
 
 
-def _replies(session: Session, req: Req) -> list[RequestEvent]:
+def _replies(session: Session, req: ServiceRequest) -> list[RequestEvent]:
     """Replies meant for this resident: to this ticket, and to the ticket it follows."""
     ids = [req.id] + ([req.duplicate_of_id] if req.duplicate_of_id else [])
     return list(session.exec(select(RequestEvent).where(col(RequestEvent.request_id).in_(ids),
@@ -98,7 +97,7 @@ def _replies(session: Session, req: Req) -> list[RequestEvent]:
                              .order_by(col(RequestEvent.created_at), col(RequestEvent.id))))
 
 
-def _page(request: Request, session: Session, req: Req, status_code: int = 200, error: str | None = None):
+def _page(request: Request, session: Session, req: ServiceRequest, status_code: int = 200, error: str | None = None):
     history = session.exec(select(RequestEvent).where(RequestEvent.request_id == req.id,
                                                       RequestEvent.type == EventType.status_changed)
                            .order_by(col(RequestEvent.created_at), col(RequestEvent.id))).all()

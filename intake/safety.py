@@ -8,9 +8,9 @@ reaches the on-duty staff and comes first in the inbox.
 
 from __future__ import annotations
 
-from core.models import Request
+from core.models import ServiceRequest
 from nlp.urgency import danger_phrase
 
 
-def life_safety(request: Request) -> bool:
+def life_safety(request: ServiceRequest) -> bool:
     return bool(request.urgent) and danger_phrase(request.text)

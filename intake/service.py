@@ -30,8 +30,8 @@ from core.models import (
     Channel,
     EventType,
     Place,
-    Request,
     RequestEvent,
+    ServiceRequest,
     Status,
     utcnow,
 )
@@ -66,7 +66,7 @@ class IntakeIn(BaseModel):
 
 @dataclass
 class IntakeResult:
-    request: Request
+    request: ServiceRequest
     created: bool
 
 
@@ -95,7 +95,7 @@ def _submit(session: Session, data: IntakeIn, *, classify: bool) -> IntakeResult
     # Classify before writing: it is computation only, and a failure is caught and recorded, so the
     # request, its history, its cluster and its notifications go to the database in ONE commit.
     outcome = _predict(session, text) if classify else None
-    request = Request(
+    request = ServiceRequest(
         ticket=new_ticket(), text=text, language=data.language, channel=data.channel,
         external_id=external_id, resident_id=data.resident_id, contact=contact,
         place_id=data.place_id, community_id=community_of(session, data.place_id),
@@ -151,13 +151,13 @@ def _predict(session: Session, text: str) -> Classified | str:
         return str(exc) or type(exc).__name__
 
 
-def _find(session: Session, channel: str, external_id: str) -> Request | None:
+def _find(session: Session, channel: str, external_id: str) -> ServiceRequest | None:
     return session.exec(
-        select(Request).where(Request.channel == channel, Request.external_id == external_id)
+        select(ServiceRequest).where(ServiceRequest.channel == channel, ServiceRequest.external_id == external_id)
     ).first()
 
 
-def _cluster(session: Session, request: Request) -> None:
+def _cluster(session: Session, request: ServiceRequest) -> None:
     """Join the request to a demand cluster inside a savepoint: a failure leaves it unclustered and
     rolls back only the clustering, never the request."""
     try:
@@ -168,7 +168,7 @@ def _cluster(session: Session, request: Request) -> None:
         request.cluster_id = None
 
 
-def _notify(session: Session, request: Request) -> None:
+def _notify(session: Session, request: ServiceRequest) -> None:
     category = session.get(Category, request.category_code) if request.category_code else None
     name = category_name(category, request.language) if category else ""
     _ = gettext(request.language)
@@ -184,8 +184,8 @@ def existing_external_ids(session: Session, channel: str, external_ids: list[str
     """Which of these idempotency keys the channel has stored already."""
     ids, out = list(dict.fromkeys(external_ids)), set[str]()
     for i in range(0, len(ids), 500):
-        out.update(session.exec(select(Request.external_id).where(
-            Request.channel == channel, col(Request.external_id).in_(ids[i:i + 500]))))
+        out.update(session.exec(select(ServiceRequest.external_id).where(
+            ServiceRequest.channel == channel, col(ServiceRequest.external_id).in_(ids[i:i + 500]))))
     return out
 
 
@@ -242,12 +242,12 @@ def _submit_many(session: Session, items: list[IntakeIn], notify_: bool, keyword
             continue
         accepted.append((i, data, text, contact, data.external_id or uuid.uuid4().hex))
 
-    stored: dict[tuple[str, str], Request] = {}
+    stored: dict[tuple[str, str], ServiceRequest] = {}
     for channel in {data.channel for _, data, *_ in accepted}:
         wanted = [eid for _, data, _, _, eid in accepted if data.channel == channel]
         for i in range(0, len(wanted), 500):
-            for r in session.exec(select(Request).where(Request.channel == channel,
-                                                        col(Request.external_id).in_(wanted[i:i + 500]))):
+            for r in session.exec(select(ServiceRequest).where(ServiceRequest.channel == channel,
+                                                        col(ServiceRequest.external_id).in_(wanted[i:i + 500]))):
                 stored[(r.channel, r.external_id)] = r
     place_ids = {data.place_id for _, data, *_ in accepted if data.place_id is not None}
     known = set(session.exec(select(Place.id).where(col(Place.id).in_(place_ids)))) if place_ids else set()
@@ -295,13 +295,13 @@ def _submit_many(session: Session, items: list[IntakeIn], notify_: bool, keyword
         rows.append(row)
     # One INSERT for the batch (a plain executemany: the ORM's bulk path costs more than the database),
     # then one SELECT for the stored rows, matched back by their idempotency keys.
-    session.execute(insert(table_of(Request)), rows)
-    by_key: dict[tuple[str, str | None], Request] = {}
+    session.execute(insert(table_of(ServiceRequest)), rows)
+    by_key: dict[tuple[str, str | None], ServiceRequest] = {}
     for channel in {data.channel for _, data, *_ in fresh}:
         keys_ = [eid for _, data, _, _, eid in fresh if data.channel == channel]
         for i in range(0, len(keys_), 500):
             by_key.update(((r.channel, r.external_id), r) for r in session.exec(
-                select(Request).where(Request.channel == channel, col(Request.external_id).in_(keys_[i:i + 500]))))
+                select(ServiceRequest).where(ServiceRequest.channel == channel, col(ServiceRequest.external_id).in_(keys_[i:i + 500]))))
     requests = [by_key[(data.channel, eid)] for _, data, _, _, eid in fresh]
     for (i, *_rest), request in zip(fresh, requests, strict=True):
         results[i] = IntakeResult(request, created=True)
@@ -361,12 +361,12 @@ def _analyse(session: Session, items: list[tuple], keywords: bool) -> list:
 
 @cache
 def _default_fields() -> tuple[dict, tuple]:
-    fields = {n: f for n, f in Request.model_fields.items() if n != "id" and not f.is_required()}
+    fields = {n: f for n, f in ServiceRequest.model_fields.items() if n != "id" and not f.is_required()}
     return ({n: f.default for n, f in fields.items() if f.default_factory is None},
             tuple((n, f.default_factory) for n, f in fields.items() if f.default_factory is not None))
 
 
 def _request_defaults() -> dict:
-    """Every column's default, as Request() would fill it (a bulk INSERT fills nothing itself)."""
+    """Every column's default, as ServiceRequest() would fill it (a bulk INSERT fills nothing itself)."""
     values, factories = _default_fields()
     return {**values, **{name: factory() for name, factory in factories}}

@@ -35,7 +35,7 @@ from nlp.cluster import (
 from nlp.model import Classifier, Prediction
 
 if TYPE_CHECKING:
-    from core.models import Request
+    from core.models import ServiceRequest
 
 _TOP_TERMS = 24  # what assign() reads back to make a cluster's keywords
 _classifiers: dict[str, Classifier] = {}  # per process, by model directory
@@ -124,20 +124,20 @@ class Assigner:
             if not term.startswith((MARK, CATEGORY)):
                 self.index.postings[(scope, term)][at] = weight
 
-    def assign(self, session, requests: list[Request], analyses: list[Analysis]) -> int:
+    def assign(self, session, requests: list[ServiceRequest], analyses: list[Analysis]) -> int:
         """Put each stored request (oldest first) into a cluster by its analysis (a request without a
         signature is not clustered); returns how many were clustered."""
         from sqlalchemy import bindparam, insert, update
         from sqlalchemy.orm.attributes import set_committed_value
 
         from core.db import table_of
-        from core.models import Cluster, EventType, Request, RequestEvent, utcnow
+        from core.models import Cluster, EventType, RequestEvent, ServiceRequest, utcnow
 
         sigs = [(r, a.signature) for r, a in zip(requests, analyses, strict=True)
                 if a.signature is not None and a.signature.vector]
         self._load(session, {s.scope for _, s in sigs})
         now = utcnow()
-        joined: list[tuple[Request, int, float]] = []  # (request, slot, similarity)
+        joined: list[tuple[ServiceRequest, int, float]] = []  # (request, slot, similarity)
         fresh: dict[int, dict] = {}  # slot → the new cluster's row
         lone: dict[int, dict] = {}  # slot → terms of a cluster without a place (its keywords)
         deltas: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
@@ -183,7 +183,7 @@ class Assigner:
                            "from_value": None, "to_value": str(cid), "message": f"similarity={sim:.2f}",
                            "created_at": now})
         if events:
-            requests_ = table_of(Request)
+            requests_ = table_of(ServiceRequest)
             session.execute(update(requests_).where(requests_.c.id == bindparam("rid")).values(cluster_id=bindparam("cid")),
                             links)
             session.execute(insert(table_of(RequestEvent)), events)

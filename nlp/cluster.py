@@ -488,9 +488,9 @@ def _statements(dialect: str) -> dict:
     from sqlalchemy.dialects import postgresql, sqlite
 
     from core.db import table_of
-    from core.models import Cluster, ClusterTerm, Request, RequestEvent
+    from core.models import Cluster, ClusterTerm, RequestEvent, ServiceRequest
 
-    ct, cl, ev, rq = table_of(ClusterTerm), table_of(Cluster), table_of(RequestEvent), table_of(Request)
+    ct, cl, ev, rq = table_of(ClusterTerm), table_of(Cluster), table_of(RequestEvent), table_of(ServiceRequest)
     add = postgresql.insert(ct) if dialect == "postgresql" else sqlite.insert(ct)
     return {
         "candidates": select(ct.c.cluster_id, ct.c.term, ct.c.weight, cl.c.size)
@@ -674,10 +674,10 @@ def refresh(session, cluster) -> None:
     """Recompute a cluster's size, sums, keywords and title from its members."""
     from sqlmodel import col, select
 
-    from core.models import OPEN_STATUSES, Request, utcnow
+    from core.models import OPEN_STATUSES, ServiceRequest, utcnow
 
-    members = session.exec(select(Request).where(Request.cluster_id == cluster.id)
-                           .order_by(col(Request.created_at), col(Request.id))).all()
+    members = session.exec(select(ServiceRequest).where(ServiceRequest.cluster_id == cluster.id)
+                           .order_by(col(ServiceRequest.created_at), col(ServiceRequest.id))).all()
     cluster.size = len(members)
     table = PlaceTable.from_session(session)
     sigs = [request_signature(r, table) for r in members]
@@ -707,11 +707,11 @@ def recluster(session, threshold: float | None = None) -> dict:
     from sqlmodel import col, select
 
     from core.db import row_id
-    from core.models import OPEN_STATUSES, Cluster, EventType, Request, RequestEvent
+    from core.models import OPEN_STATUSES, Cluster, EventType, RequestEvent, ServiceRequest
 
     pinned = _pinned_request_ids(session)
-    rows = session.exec(select(Request).where(col(Request.status).in_(OPEN_STATUSES))
-                        .order_by(col(Request.created_at), col(Request.id))).all()
+    rows = session.exec(select(ServiceRequest).where(col(ServiceRequest.status).in_(OPEN_STATUSES))
+                        .order_by(col(ServiceRequest.created_at), col(ServiceRequest.id))).all()
     movable = [r for r in rows if r.id not in pinned]
     table = PlaceTable.from_session(session)
     sigs = [request_signature(r, table) for r in movable]
@@ -760,11 +760,11 @@ def merge(session, source, target, actor_id: int | None) -> int:
     """Move every request of `source` into `target`; `source` closes and points at `target`."""
     from sqlmodel import select
 
-    from core.models import EventType, Request, RequestEvent
+    from core.models import EventType, RequestEvent, ServiceRequest
 
     if source.id == target.id:
         raise ValueError("a cluster cannot be merged into itself")
-    members = session.exec(select(Request).where(Request.cluster_id == source.id)).all()
+    members = session.exec(select(ServiceRequest).where(ServiceRequest.cluster_id == source.id)).all()
     for r in members:
         r.cluster_id = target.id
         session.add(r)
@@ -782,10 +782,10 @@ def split(session, source, request_ids: Iterable[int], actor_id: int | None):
     """Move the chosen requests of `source` into a new cluster; returns it."""
     from sqlmodel import col, select
 
-    from core.models import Cluster, EventType, Request, RequestEvent
+    from core.models import Cluster, EventType, RequestEvent, ServiceRequest
 
     ids = set(request_ids)
-    members = session.exec(select(Request).where(Request.cluster_id == source.id, col(Request.id).in_(ids))).all()
+    members = session.exec(select(ServiceRequest).where(ServiceRequest.cluster_id == source.id, col(ServiceRequest.id).in_(ids))).all()
     if not members:
         raise ValueError("choose at least one request of this cluster")
     if len(members) == source.size:

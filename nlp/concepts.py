@@ -104,8 +104,8 @@ def parse(lines) -> Lexicon:
             generic.update(s.replace("_", " ") for s in spellings)
             continue
         kinds[concept] = kind
-        plain = [sp for sp in spellings if not _META.search(sp)]
-        labels[concept] = (plain[0] if plain else concept).replace("_", " ")
+        literal = [sp for sp in spellings if not _META.search(sp)]
+        labels[concept] = (literal[0] if literal else concept).replace("_", " ")
         for s in spellings:
             s = normalize(s.replace("_", " "))
             plain = not _META.search(s)

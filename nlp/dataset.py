@@ -35,13 +35,13 @@ def corrections(session) -> list[Example]:
     """Requests whose category or urgent flag a worker corrected (core.training): their labels are training data."""
     from sqlmodel import col, select
 
-    from core.models import Request
+    from core.models import ServiceRequest
     from core.training import corrected_requests
 
     stmt = (
-        select(Request)
-        .where(col(Request.id).in_(corrected_requests()))
-        .where(col(Request.category_code).is_not(None))
+        select(ServiceRequest)
+        .where(col(ServiceRequest.id).in_(corrected_requests()))
+        .where(col(ServiceRequest.category_code).is_not(None))
     )
     return [
         Example(r.text, r.category_code, r.kind or "need", r.urgent, source="correction")

@@ -59,27 +59,27 @@ def rank(session, limit: int = 10, scope: list[int] | None = None, now: dt.datet
     from sqlalchemy import case, func, select  # SQLModel's select is typed for at most 4 columns
     from sqlmodel import col
 
-    from core.models import OPEN_STATUSES, Cluster, Request, utcnow
+    from core.models import OPEN_STATUSES, Cluster, ServiceRequest, utcnow
     from core.permissions import scope_ids
 
     now = now or utcnow()
     since = now - dt.timedelta(days=window_days)
     week = now - dt.timedelta(days=GROWTH_DAYS)
     fortnight = now - dt.timedelta(days=2 * GROWTH_DAYS)
-    created = col(Request.created_at)
-    resident = func.coalesce(col(Request.resident_id), -col(Request.id))
+    created = col(ServiceRequest.created_at)
+    resident = func.coalesce(col(ServiceRequest.resident_id), -col(ServiceRequest.id))
     stmt = (
-        select(col(Request.cluster_id), func.count(func.distinct(resident)), func.count(), func.max(created),
+        select(col(ServiceRequest.cluster_id), func.count(func.distinct(resident)), func.count(), func.max(created),
                func.sum(case((created >= week, 1), else_=0)),
                func.sum(case(((created >= fortnight) & (created < week), 1), else_=0)),
-               func.sum(case((col(Request.urgent) & col(Request.status).in_(OPEN_STATUSES), 1), else_=0)))
-        .join(Cluster, col(Cluster.id) == col(Request.cluster_id))
+               func.sum(case((col(ServiceRequest.urgent) & col(ServiceRequest.status).in_(OPEN_STATUSES), 1), else_=0)))
+        .join(Cluster, col(Cluster.id) == col(ServiceRequest.cluster_id))
         .where(created >= since, col(Cluster.is_open), col(Cluster.merged_into_id).is_(None))
-        .group_by(col(Request.cluster_id))
+        .group_by(col(ServiceRequest.cluster_id))
         .having(func.count(func.distinct(resident)) >= min_supporters)
     )
     if scope is not None:
-        stmt = stmt.where(col(Request.community_id).in_(scope_ids(scope)))
+        stmt = stmt.where(col(ServiceRequest.community_id).in_(scope_ids(scope)))
     hot = []
     for cid, supporters, n, last, recent, previous, urgent in session.exec(stmt):
         last = last if last.tzinfo else last.replace(tzinfo=dt.UTC)

@@ -16,8 +16,7 @@ import unicodedata
 from sqlmodel import Session, col, func, select
 
 from core.audit import audit
-from core.models import ApiKey, Channel, StaffUser, utcnow
-from core.models import Request as Req
+from core.models import ApiKey, Channel, ServiceRequest, StaffUser, utcnow
 from core.settings import get_settings
 
 KEY_PREFIX = "o311_"
@@ -106,7 +105,7 @@ def external_id(key: ApiKey, token: str) -> str:
 
 def filed_by(key: ApiKey):
     """A condition on requests: those this key filed."""
-    return (col(Req.channel) == Channel.open311) & col(Req.external_id).startswith(f"{key.id}:", autoescape=True)
+    return (col(ServiceRequest.channel) == Channel.open311) & col(ServiceRequest.external_id).startswith(f"{key.id}:", autoescape=True)
 
 
 def retry_after(session: Session, key: ApiKey) -> int | None:
@@ -115,10 +114,10 @@ def retry_after(session: Session, key: ApiKey) -> int | None:
     if limit <= 0:
         return None
     since = utcnow() - RATE_WINDOW
-    recent = select(Req.created_at).where(filed_by(key), Req.created_at >= since)
+    recent = select(ServiceRequest.created_at).where(filed_by(key), ServiceRequest.created_at >= since)
     count = session.exec(select(func.count()).select_from(recent.subquery())).one()
     if count < limit:
         return None
-    oldest = session.exec(recent.order_by(col(Req.created_at)).limit(1)).first()
+    oldest = session.exec(recent.order_by(col(ServiceRequest.created_at)).limit(1)).first()
     wait = (oldest + RATE_WINDOW - utcnow()).total_seconds() if oldest else RATE_WINDOW.total_seconds()
     return max(1, math.ceil(wait))

@@ -27,9 +27,9 @@ from core.models import (
     Place,
     RequestEvent,
     ServiceProject,
+    ServiceRequest,
     utcnow,
 )
-from core.models import Request as Req
 from core.redact import redact
 from intake.service import IntakeIn, submit
 from open311 import keys, services
@@ -56,7 +56,7 @@ class Report:
 
 @dataclass
 class Filed:
-    request: Req
+    request: ServiceRequest
     created: bool
 
 
@@ -81,7 +81,7 @@ def file_report(session: Session, key: ApiKey, report: Report, ip: str = "") -> 
     return Filed(req, result.created)
 
 
-def _keep_choice(session: Session, req: Req, chosen: Category | None) -> None:
+def _keep_choice(session: Session, req: ServiceRequest, chosen: Category | None) -> None:
     if chosen is None or chosen.code == req.category_code:
         return
     model = session.get(Category, req.category_code) if req.category_code else None
@@ -97,7 +97,7 @@ def _keep_choice(session: Session, req: Req, chosen: Category | None) -> None:
     session.add(req)
 
 
-def _note_extras(session: Session, req: Req, answers: list[tuple[str, str]], media_url: str | None) -> None:
+def _note_extras(session: Session, req: ServiceRequest, answers: list[tuple[str, str]], media_url: str | None) -> None:
     if answers:
         lines = "；".join(f"{question}：{value}" for question, value in answers)
         session.add(RequestEvent(request_id=row_id(req), type=EventType.note,
@@ -111,7 +111,7 @@ def _note(message: str, **params) -> str:
     return gettext(WORKERS_LANGUAGE)(message).format(**params)
 
 
-def notice(session: Session, req: Req, lang: str) -> str:
+def notice(session: Session, req: ServiceRequest, lang: str) -> str:
     """What the client may tell the resident: where the request went and its ticket."""
     _ = gettext(lang)
     agency = _agencies(session, [req]).get(row_id(req))
@@ -147,33 +147,33 @@ def window(start: dt.datetime | None, end: dt.datetime | None, now: dt.datetime 
     return (start, end) if end - start <= span else None
 
 
-def find(session: Session, key: ApiKey, q: Query) -> list[Req]:
+def find(session: Session, key: ApiKey, q: Query) -> list[ServiceRequest]:
     """The key's requests matching the query, newest first, at most MAX_RESULTS. A list of ids
     overrides every other filter, as the specification says."""
-    stmt = select(Req).where(keys.filed_by(key))
+    stmt = select(ServiceRequest).where(keys.filed_by(key))
     if q.ids is not None:
-        stmt = stmt.where(col(Req.ticket).in_(q.ids))
+        stmt = stmt.where(col(ServiceRequest.ticket).in_(q.ids))
     else:
         if q.service_code:
-            stmt = stmt.where(Req.category_code == q.service_code)
+            stmt = stmt.where(ServiceRequest.category_code == q.service_code)
         if q.start is not None:
-            stmt = stmt.where(Req.created_at >= q.start)
+            stmt = stmt.where(ServiceRequest.created_at >= q.start)
         if q.end is not None:
-            stmt = stmt.where(Req.created_at <= q.end)
+            stmt = stmt.where(ServiceRequest.created_at <= q.end)
         if q.statuses == {"open"}:
-            stmt = stmt.where(col(Req.status).in_(OPEN_STATUSES))
+            stmt = stmt.where(col(ServiceRequest.status).in_(OPEN_STATUSES))
         elif q.statuses == {"closed"}:
-            stmt = stmt.where(col(Req.status).not_in(OPEN_STATUSES))
-    return list(session.exec(stmt.order_by(col(Req.created_at).desc(), col(Req.id).desc()).limit(MAX_RESULTS)))
+            stmt = stmt.where(col(ServiceRequest.status).not_in(OPEN_STATUSES))
+    return list(session.exec(stmt.order_by(col(ServiceRequest.created_at).desc(), col(ServiceRequest.id).desc()).limit(MAX_RESULTS)))
 
 
-def by_ticket(session: Session, key: ApiKey, ticket: str) -> Req | None:
-    return session.exec(select(Req).where(keys.filed_by(key), Req.ticket == ticket.strip().upper())).first()
+def by_ticket(session: Session, key: ApiKey, ticket: str) -> ServiceRequest | None:
+    return session.exec(select(ServiceRequest).where(keys.filed_by(key), ServiceRequest.ticket == ticket.strip().upper())).first()
 
 
-def by_token(session: Session, key: ApiKey, token: str) -> Req | None:
-    return session.exec(select(Req).where(Req.channel == Channel.open311,
-                                          Req.external_id == keys.external_id(key, token))).first()
+def by_token(session: Session, key: ApiKey, token: str) -> ServiceRequest | None:
+    return session.exec(select(ServiceRequest).where(ServiceRequest.channel == Channel.open311,
+                                          ServiceRequest.external_id == keys.external_id(key, token))).first()
 
 
 def _when(value: dt.datetime | None) -> str | None:
@@ -184,7 +184,7 @@ def _when(value: dt.datetime | None) -> str | None:
     return value.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def _agencies(session: Session, reqs: list[Req]) -> dict[int, str]:
+def _agencies(session: Session, reqs: list[ServiceRequest]) -> dict[int, str]:
     """Who is responsible: the organization of a linked project, else the community."""
     project_ids = {r.project_id for r in reqs if r.project_id}
     orgs: dict[int | None, str] = {}  # by id (SQLModel types a selected id as optional)
@@ -205,7 +205,7 @@ def _agencies(session: Session, reqs: list[Req]) -> dict[int, str]:
     return out
 
 
-def _latest_replies(session: Session, reqs: list[Req]) -> dict[int, str]:
+def _latest_replies(session: Session, reqs: list[ServiceRequest]) -> dict[int, str]:
     """The latest reply to each request; a duplicate is answered through the ticket it follows."""
     worked = {row_id(r): r.duplicate_of_id or row_id(r) for r in reqs}
     if not worked:
@@ -217,7 +217,7 @@ def _latest_replies(session: Session, reqs: list[Req]) -> dict[int, str]:
     return {rid: latest[wid] for rid, wid in worked.items() if wid in latest}
 
 
-def as_open311(session: Session, reqs: list[Req], lang: str) -> list[dict]:
+def as_open311(session: Session, reqs: list[ServiceRequest], lang: str) -> list[dict]:
     """Requests as the specification's request objects; personal data is never among them and
     free text is redacted (core/redact.py), in case a resident wrote a name or number into it."""
     names = {c.code: services.name_of(c, lang) for c in session.exec(select(Category))}

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from core.db import row_id
 from core.i18n import translator
 from core.localtime import format_local, start_of_day
-from core.models import Place, Rating, Request, Survey, SurveyResponse
+from core.models import Place, Rating, ServiceRequest, Survey, SurveyResponse
 from core.places import community_of
 from core.redact import redact
 from survey.schema import OTHER, Question
@@ -119,8 +119,8 @@ def summarize(session: Session, survey: Survey, rows: list[SurveyResponse], lang
             counter = Counter(places.get(v, str(v)) for v in values)
             s.bars = [(name, n, n / len(values)) for name, n in counter.most_common(30)]
         elif q.type == "text":
-            tickets = {req.external_id: req.ticket for req in session.exec(select(Request).where(
-                col(Request.external_id).in_([f"survey:{r.id}:{q.id}" for r in rows[-TEXT_SAMPLE:]])))}
+            tickets = {req.external_id: req.ticket for req in session.exec(select(ServiceRequest).where(
+                col(ServiceRequest.external_id).in_([f"survey:{r.id}:{q.id}" for r in rows[-TEXT_SAMPLE:]])))}
             s.texts = [(redact(r.answers[q.id]), tickets.get(f"survey:{r.id}:{q.id}"))
                        for r in rows[-TEXT_SAMPLE:] if q.id in r.answers][::-1]
         out.append(s)

@@ -32,7 +32,16 @@ from sqlmodel import Session, col, func, select
 
 from core.db import row_id
 from core.i18n import N_, gettext
-from core.models import Channel, Place, PlaceKind, Rating, Request, Survey, SurveyResponse, utcnow
+from core.models import (
+    Channel,
+    Place,
+    PlaceKind,
+    Rating,
+    ServiceRequest,
+    Survey,
+    SurveyResponse,
+    utcnow,
+)
 from core.places import community_of
 from core.text import IntakeError, clean_text
 from intake.service import IntakeIn, submit
@@ -405,7 +414,7 @@ def _existing(session: Session, survey: Survey, respondent_key: str) -> SurveyRe
 
 
 def hand_needs_to_intake(session: Session, survey: Survey, response: SurveyResponse,
-                         language: str = "zh") -> list[Request]:
+                         language: str = "zh") -> list[ServiceRequest]:
     """Free-text answers that express a need become requests; repeatable (idempotent external ids)."""
     out = []
     for q in questions_of(survey):
@@ -423,8 +432,8 @@ def hand_needs_to_intake(session: Session, survey: Survey, response: SurveyRespo
     return out
 
 
-def requests_of(session: Session, response: SurveyResponse) -> list[Request]:
+def requests_of(session: Session, response: SurveyResponse) -> list[ServiceRequest]:
     """The requests made from a response's free-text answers."""
-    return list(session.exec(select(Request).where(
-        Request.channel == Channel.survey,
-        col(Request.external_id).startswith(f"survey:{response.id}:")).order_by(col(Request.id))))
+    return list(session.exec(select(ServiceRequest).where(
+        ServiceRequest.channel == Channel.survey,
+        col(ServiceRequest.external_id).startswith(f"survey:{response.id}:")).order_by(col(ServiceRequest.id))))

@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from bot.turn import ANY, IDLE, Kind, Transitions, Turn
 from core.labels import label
 from core.localtime import format_local
-from core.models import Request
+from core.models import ServiceRequest
 from core.taxonomy import category_names
 
 STATUS_LIMIT = 10
@@ -65,8 +65,8 @@ def cancel(turn: Turn, _arg: str) -> None:
 def status(turn: Turn, _arg: object) -> None:
     """/status or "我的需求": the resident's own last requests with their state (the flow under way goes on)."""
     rows = turn.session.exec(
-        select(Request).where(Request.resident_id == turn.resident.id)
-        .order_by(col(Request.created_at).desc(), col(Request.id).desc()).limit(STATUS_LIMIT)
+        select(ServiceRequest).where(ServiceRequest.resident_id == turn.resident.id)
+        .order_by(col(ServiceRequest.created_at).desc(), col(ServiceRequest.id).desc()).limit(STATUS_LIMIT)
     ).all()
     if not rows:
         turn.say(turn.tr("bot_status_none"))

@@ -38,8 +38,8 @@ from core.models import (
     OutboxStatus,
     Place,
     PlaceKind,
-    Request,
     RequestEvent,
+    ServiceRequest,
     utcnow,
 )
 from core.places import find_place
@@ -313,7 +313,7 @@ def _submit(turn: Turn) -> None:
         turn.out.deliver_now = True
 
 
-def _record_extras(s: Session, request: Request, draft: dict) -> None:
+def _record_extras(s: Session, request: ServiceRequest, draft: dict) -> None:
     """The resident's own category choice, photos and location go into the request's history."""
     chosen = draft.get("category")
     if chosen and chosen != request.category_code:
@@ -331,7 +331,7 @@ def _record_extras(s: Session, request: Request, draft: dict) -> None:
     s.commit()
 
 
-def _deliver_ack(turn: Turn, request: Request) -> None:
+def _deliver_ack(turn: Turn, request: ServiceRequest) -> None:
     """Intake queued an acknowledgement for this chat; it goes out now, with this reply."""
     inc = turn.inc
     rows = turn.session.exec(select(Outbox).where(

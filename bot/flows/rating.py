@@ -17,7 +17,7 @@ from bot.callbacks import Rate, SkipComment
 from bot.turn import ANY, PASS, Kind, Step, Transitions, Turn
 from bot.types import Button
 from core.db import row_id
-from core.models import Rating, Request
+from core.models import Rating, ServiceRequest
 from core.residents import RatingError, record_rating
 from core.text import IntakeError
 
@@ -28,7 +28,7 @@ class State(StrEnum):
 
 def rate(turn: Turn, press: Rate) -> None:
     """A score for one of the resident's own requests; a comment is asked for next."""
-    request = turn.session.get(Request, press.request_id)
+    request = turn.session.get(ServiceRequest, press.request_id)
     if request is None or request.resident_id != turn.resident.id:
         turn.notice(turn.tr("bot_not_yours"))
         return
@@ -79,7 +79,7 @@ def _already_rated(turn: Turn, request_id: int) -> bool:
 def _finish(turn: Turn, text: str) -> None:
     """Store the waiting score with this comment, once, and thank the resident."""
     pending = turn.data.get("rating") or {}
-    request = turn.session.get(Request, pending.get("request_id", 0))
+    request = turn.session.get(ServiceRequest, pending.get("request_id", 0))
     if request is None:
         turn.reset()
         return

@@ -41,10 +41,10 @@ def seed(session: Session) -> dict:
         Organization,
         PurchaseRound,
         Rating,
-        Request,
         Resident,
         ResidentIdentity,
         ServiceProject,
+        ServiceRequest,
     )
     from tests.factories import make_places
 
@@ -77,7 +77,7 @@ def seed(session: Session) -> dict:
             created = now - dt.timedelta(days=day, hours=rnd.randint(0, 20))
             status = "received" if day < 3 else rnd.choice(["accepted", "in_progress", "resolved", "resolved"])
             n += 1
-            req = Request(ticket=f"T{n:05d}", text=rnd.choice(TEXTS[code]), channel="web", external_id=f"b{n}",
+            req = ServiceRequest(ticket=f"T{n:05d}", text=rnd.choice(TEXTS[code]), channel="web", external_id=f"b{n}",
                           place_id=places[f"compound_{community}{rnd.randint(1, 2)}"].id,
                           community_id=places[f"community_{community}"].id, category_code=code, kind="need",
                           confidence=round(rnd.uniform(0.3, 0.98), 2), status=status, created_at=created,
@@ -91,9 +91,9 @@ def seed(session: Session) -> dict:
                                    comment=rnd.choice(["很满意", "等了比较久", ""]),
                                    created_at=created + dt.timedelta(days=2)))
     for c in clusters.values():
-        c.size = len(session.exec(select(Request.id).where(Request.cluster_id == c.id)).all()) if c.id else 0
+        c.size = len(session.exec(select(ServiceRequest.id).where(ServiceRequest.cluster_id == c.id)).all()) if c.id else 0
     # the requests the inbox test works on: fresh, in community A, one unsure of its category
-    unsure = Request(ticket="TEST-0001", text="楼下有人占用消防通道停车<b>!</b>", channel="telegram",
+    unsure = ServiceRequest(ticket="TEST-0001", text="楼下有人占用消防通道停车<b>!</b>", channel="telegram",
                      external_id="w1", place_id=places["compound_A1"].id, community_id=places["community_A"].id,
                      category_code="environment", kind="complaint", confidence=0.31, needs_review=True,
                      resident_id=resident.id, created_at=now, updated_at=now)
@@ -140,8 +140,7 @@ def _login(browser, server, username, password):
 
 
 def test_worker_works_a_request_from_the_review_queue(browser, server):
-    from core.models import EventType, Outbox, RequestEvent
-    from core.models import Request as Req
+    from core.models import EventType, Outbox, RequestEvent, ServiceRequest
 
     context, page, outside = _login(browser, server, "wa", "password-2")
     page.click("#review-queue")
@@ -175,12 +174,12 @@ def test_worker_works_a_request_from_the_review_queue(browser, server):
     context.close()
 
     with Session(server["engine"]) as s:
-        req = s.get(Req, server["unsure_id"])
+        req = s.get(ServiceRequest, server["unsure_id"])
         assert (req.status, req.category_code, req.needs_review) == ("accepted", "safety", False)
         types = [e.type for e in s.exec(select(RequestEvent).where(RequestEvent.request_id == req.id))]
         assert types == [EventType.status_changed, EventType.reply, EventType.category_corrected]
         assert s.exec(select(Outbox).where(Outbox.request_id == req.id, Outbox.purpose == "reply")).one()
-        assert all(s.get(Req, i).status == "resolved" for i in ids)
+        assert all(s.get(ServiceRequest, i).status == "resolved" for i in ids)
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,7 @@ import re
 from sqlmodel import select
 
 from core.localtime import local_date
-from core.models import AuditLog, Cluster, EventType, Outbox, RequestEvent, Status
-from core.models import Request as Req
+from core.models import AuditLog, Cluster, EventType, Outbox, RequestEvent, ServiceRequest, Status
 from tests.admin.conftest import as_user, make_request
 
 
@@ -35,7 +34,7 @@ def test_status_change_is_recorded_audited_and_told_to_the_resident(client, sess
     assert _act(client, req, "status", "accepted").status_code == 303
     assert _act(client, req, "status", "resolved").status_code == 303
     session.expire_all()
-    stored = session.get(Req, req.id)
+    stored = session.get(ServiceRequest, req.id)
     assert stored.status == Status.resolved and stored.resolved_at is not None
     changes = _events(session, req, EventType.status_changed)
     assert [(e.from_value, e.to_value, e.actor_id) for e in changes] == [
@@ -55,15 +54,15 @@ def test_not_actionable_needs_a_reason_and_a_bad_transition_changes_nothing(clie
     page = client.get(f"/admin/requests/{req.id}").text
     assert "必须填写理由" in page
     session.expire_all()
-    assert session.get(Req, req.id).status == Status.received
+    assert session.get(ServiceRequest, req.id).status == Status.received
     assert _events(session, req, EventType.status_changed) == []
     _act(client, req, "status", "not_actionable", reason="属于物业合同范围，已转物业")
     session.expire_all()
-    assert session.get(Req, req.id).status == Status.not_actionable
+    assert session.get(ServiceRequest, req.id).status == Status.not_actionable
     assert _events(session, req, EventType.status_changed)[0].message == "属于物业合同范围，已转物业"
     _act(client, req, "status", "resolved")  # not actionable → resolved is not a step
     session.expire_all()
-    assert session.get(Req, req.id).status == Status.not_actionable
+    assert session.get(ServiceRequest, req.id).status == Status.not_actionable
 
 
 def test_reply_goes_out_through_the_residents_channel(client, session, places, staff, resident):
@@ -89,7 +88,7 @@ def test_assign_links_and_category_correction_are_in_the_history(client, session
     _act(client, req, "cluster", str(cluster.id))
     _act(client, req, "assign", str(staff["wb"].id))  # wb does not work in community A: refused
     session.expire_all()
-    stored = session.get(Req, req.id)
+    stored = session.get(ServiceRequest, req.id)
     assert stored.category_code == "facility_repair" and not stored.needs_review
     assert stored.assignee_id == staff["admin"].id and stored.cluster_id == cluster.id
     assert session.get(Cluster, cluster.id).size >= 1
@@ -110,7 +109,7 @@ def test_worker_of_community_a_cannot_read_or_act_on_community_b(client, session
     assert b.ticket not in client.get(f"/admin?q={b.ticket}").text.split('id="requests"')[1]
     client.post("/admin/bulk", data={"csrf_token": token, "ids": [b.id], "action": "status", "value": "accepted"})
     session.expire_all()
-    assert session.get(Req, b.id).status == Status.received
+    assert session.get(ServiceRequest, b.id).status == Status.received
     assert _events(session, b, EventType.status_changed) == []
 
 
@@ -122,7 +121,7 @@ def test_actions_without_a_csrf_token_fail(client, session, places, staff):
     resp = client.post("/admin/bulk", data={"ids": [req.id], "action": "status", "value": "accepted"})
     assert resp.status_code == 403
     session.expire_all()
-    assert session.get(Req, req.id).status == Status.received
+    assert session.get(ServiceRequest, req.id).status == Status.received
 
 
 def test_organization_viewers_never_see_raw_requests(client, session, places, staff):
@@ -178,7 +177,7 @@ def test_bulk_actions_apply_to_each_selected_request_and_report_failures(client,
     resp = client.post("/admin/bulk", data={"csrf_token": token, "action": "status", "value": "resolved"})
     assert resp.status_code == 200 and "请至少选择一条需求" in resp.text
     session.expire_all()
-    assert all(session.get(Req, r.id).status == Status.accepted for r in reqs)
+    assert all(session.get(ServiceRequest, r.id).status == Status.accepted for r in reqs)
     assert sum(len(_events(session, r, EventType.status_changed)) for r in reqs) == 3
 
 

@@ -12,8 +12,7 @@ from admin import actions, plan
 from admin.demand import demand, demand_live, refresh
 from core.localtime import local_date
 from core.localtime import today as local_today
-from core.models import DemandDay, DemandDirty, PurchaseRound, Status
-from core.models import Request as Req
+from core.models import DemandDay, DemandDirty, PurchaseRound, ServiceRequest, Status
 from core.residents import record_rating
 from intake.service import IntakeIn, submit
 from tests.admin.conftest import make_request
@@ -104,8 +103,8 @@ def test_rollup_matches_the_live_queries_through_a_mix_of_changes(session, place
     assert after.satisfaction and after.open != first.open
 
     # a bulk statement of the kind a script would run, around the ORM
-    session.exec(update(Req).where(Req.category_code == "facility_repair").values(status=Status.not_actionable))
-    session.exec(update(Req).where(Req.id == nowhere.id).values(text="老人摔倒了没人管"))
+    session.exec(update(ServiceRequest).where(ServiceRequest.category_code == "facility_repair").values(status=Status.not_actionable))
+    session.exec(update(ServiceRequest).where(ServiceRequest.id == nowhere.id).values(text="老人摔倒了没人管"))
     session.commit()
     _same_report(session, staff, places)
 
@@ -146,7 +145,7 @@ def test_upgrading_to_the_rollup_marks_every_existing_day(engine, session, place
     for i, days in enumerate((0, 3, 40, 400)):
         make_request(session, places["compound_B2"], text=f"老人助餐{i}", category="elderly_care",
                      external_id=f"u{i}", created_at=_ago(days))
-    record_rating(session, session.exec(select(Req).order_by(Req.id)).first(), 4)  # today, like the first
+    record_rating(session, session.exec(select(ServiceRequest).order_by(ServiceRequest.id)).first(), 4)  # today, like the first
     session.commit()
     downgrade(engine, "0003")
     upgrade(engine)

@@ -20,9 +20,9 @@ from core.models import (
     Resident,
     ResidentIdentity,
     ServiceProject,
+    ServiceRequest,
     Status,
 )
-from core.models import Request as Req
 from core.residents import record_rating
 from nlp import dataset
 from tests.admin.conftest import as_user, make_request
@@ -71,7 +71,7 @@ def test_assignment_tells_the_resident_what_happens_next(client, session, places
     community = _told(session, req, "assigned")[-1]
     assert "B社区" in community.text
     session.expire_all()
-    moved = session.get(Req, req.id)
+    moved = session.get(ServiceRequest, req.id)
     assert moved.community_id == places["community_B"].id and moved.assignee_id is None  # wa works in A only
     assert [a.action for a in session.exec(select(AuditLog).where(AuditLog.target_id == str(req.id)))] == [
         "request.assign", "request.project", "request.transfer"]
@@ -95,8 +95,8 @@ def test_a_duplicate_follows_its_survivor_and_both_residents_hear_of_it(client, 
     ratings = session.exec(select(Outbox).where(Outbox.purpose == "rating")).all()
     assert sorted(o.address for o in ratings) == ["4242", "5151"]
     session.expire_all()
-    assert session.get(Req, second.id).status == Status.resolved
-    assert session.get(Req, first.id).responded_at is not None
+    assert session.get(ServiceRequest, second.id).status == Status.resolved
+    assert session.get(ServiceRequest, first.id).responded_at is not None
     assert "三号楼的电梯又停了" not in client.get(f"/admin/requests/{first.id}").text  # the other's text stays there
     assert second.ticket in client.get(f"/admin/requests/{first.id}").text.split('id="duplicates"')[1][:300]
     # the survivor cannot follow its own duplicate; an unknown ticket is named as such
@@ -114,7 +114,7 @@ def test_a_duplicate_counts_once_in_the_demand_figures_and_the_rollup_stays_exac
     assert before.category_total("facility_repair") == 2
     actions.mark_duplicate(session, staff["admin"], b, a.ticket)
     session.commit()
-    record_rating(session, session.get(Req, b.id), 4)  # the duplicate's resident still has a say
+    record_rating(session, session.get(ServiceRequest, b.id), 4)  # the duplicate's resident still has a say
     for who in ("admin", "wa", "wb"):
         fast, live = demand(session, staff[who]), demand_live(session, staff[who])
         assert (fast.by_month, fast.by_place, fast.open, fast.satisfaction) == (
@@ -126,7 +126,7 @@ def test_a_duplicate_counts_once_in_the_demand_figures_and_the_rollup_stays_exac
     assert after.category_total("facility_repair") == 1 and after.category_total("elderly_care") == 1
     assert after.open[("facility_repair", places["community_A"].id)][0] == 1
     assert after.satisfaction["facility_repair"] == (4.0, 1)
-    actions.mark_duplicate(session, staff["admin"], session.get(Req, b.id), "")  # undone: counted again
+    actions.mark_duplicate(session, staff["admin"], session.get(ServiceRequest, b.id), "")  # undone: counted again
     session.commit()
     assert demand(session, staff["admin"]).category_total("facility_repair") == 2
     assert c.duplicate_of_id is None
@@ -138,10 +138,10 @@ def test_a_worker_clears_a_wrong_urgent_flag_with_a_reason_that_becomes_training
     as_user(client, "wa")
     assert "理由会用于模型训练" in _act(client, bin_, action="urgent", value="0").text
     session.expire_all()
-    assert session.get(Req, bin_.id).urgent
+    assert session.get(ServiceRequest, bin_.id).urgent
     _act(client, bin_, action="urgent", value="0", reason="只是垃圾满了，没有危险")
     session.expire_all()
-    stored = session.get(Req, bin_.id)
+    stored = session.get(ServiceRequest, bin_.id)
     assert not stored.urgent and stored.respond_by - stored.created_at == dt.timedelta(hours=24)
     event = session.exec(select(RequestEvent).where(RequestEvent.request_id == bin_.id,
                                                     RequestEvent.type == EventType.urgent_changed)).one()
@@ -155,6 +155,6 @@ def test_a_worker_clears_a_wrong_urgent_flag_with_a_reason_that_becomes_training
     lift = make_request(session, places["compound_A1"], text="电梯里好像有人", category="facility_repair")
     _act(client, lift, action="urgent", value="1", reason="有人被困")
     session.expire_all()
-    marked = session.get(Req, lift.id)
+    marked = session.get(ServiceRequest, lift.id)
     assert marked.urgent and marked.respond_by - marked.created_at == dt.timedelta(hours=2)
     assert {e.text: e.urgent for e in dataset.corrections(session)}["电梯里好像有人"] is True

@@ -92,8 +92,7 @@ def _login(browser, server, username, password):
 
 
 def test_a_workers_day(browser, server):
-    from core.models import CallTask, Outbox, Rating
-    from core.models import Request as Req
+    from core.models import CallTask, Outbox, Rating, ServiceRequest
 
     # an urgent request arrives through the public form, from a resident who leaves only a phone number
     resident, form, _ = _context(browser, server)
@@ -155,7 +154,7 @@ def test_a_workers_day(browser, server):
     context.close()
 
     with Session(server["engine"]) as s:
-        req = s.exec(select(Req).where(Req.ticket == ticket)).one()
+        req = s.exec(select(ServiceRequest).where(ServiceRequest.ticket == ticket)).one()
         assert req.urgent and req.respond_by - req.created_at == dt.timedelta(hours=2)
         assert req.status == "resolved" and req.responded_at is not None
         calls = s.exec(select(CallTask).where(CallTask.request_id == req.id).order_by(CallTask.id)).all()
@@ -163,7 +162,7 @@ def test_a_workers_day(browser, server):
         assert s.exec(select(Rating).where(Rating.request_id == req.id)).one().score == 5
         escalations = s.exec(select(Outbox).where(Outbox.purpose == "escalated")).all()
         assert [(o.request_id, o.address) for o in escalations] == [(server["late"], "7001")]
-        assert s.get(Req, server["second"]).duplicate_of_id == server["first"]
+        assert s.get(ServiceRequest, server["second"]).duplicate_of_id == server["first"]
 
 
 def test_a_resident_looks_the_ticket_up_and_rates_it(browser, server):

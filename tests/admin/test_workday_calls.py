@@ -8,8 +8,7 @@ import re
 
 from sqlmodel import select
 
-from core.models import CallTask, EventType, Outbox, Rating, RequestEvent
-from core.models import Request as Req
+from core.models import CallTask, EventType, Outbox, Rating, RequestEvent, ServiceRequest
 from tests.admin.conftest import as_user, make_request
 
 PHONE = "139 1234 5678"
@@ -52,7 +51,7 @@ def test_a_reply_to_a_phone_only_resident_becomes_a_call_for_the_worker(client, 
     session.expire_all()
     done = session.get(CallTask, task.id)
     assert done.outcome == "reached" and done.done_by_id == staff["wa"].id and done.note == "已转告"
-    assert session.get(Req, req.id).responded_at is not None
+    assert session.get(ServiceRequest, req.id).responded_at is not None
     assert _calls(client.get("/admin").text) == ""
     events = [e.type for e in session.exec(select(RequestEvent).where(RequestEvent.request_id == req.id))]
     assert EventType.call_task in events and EventType.call_made in events

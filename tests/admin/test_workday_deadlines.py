@@ -11,8 +11,16 @@ from typer.testing import CliRunner
 
 from admin import actions, supervision
 from core import deadlines
-from core.models import DeadlineRule, DemandDirty, EventType, Outbox, RequestEvent, Status, utcnow
-from core.models import Request as Req
+from core.models import (
+    DeadlineRule,
+    DemandDirty,
+    EventType,
+    Outbox,
+    RequestEvent,
+    ServiceRequest,
+    Status,
+    utcnow,
+)
 from intake.service import IntakeIn, submit
 from tests.admin.conftest import as_user, make_request
 
@@ -42,7 +50,7 @@ def test_intake_sets_the_default_deadlines_by_urgency(session, places, with_mode
     assert lamp.respond_by - lamp.created_at == 24 * H
     assert lamp.resolve_by - lamp.created_at == 7 * 24 * H == gas.resolve_by - gas.created_at
     session.expire_all()
-    stored = session.get(Req, lamp.id)  # stored with the insert, as read back from the database
+    stored = session.get(ServiceRequest, lamp.id)  # stored with the insert, as read back from the database
     assert (stored.respond_by, stored.resolve_by) == (lamp.respond_by, lamp.resolve_by)
 
 
@@ -89,10 +97,10 @@ def test_an_extension_needs_a_reason_moves_later_only_and_outlives_a_correction(
     assert "必须晚于" in client.post(f"/admin/requests/{req.id}", data={**form, "value": "2000-01-01 08:00",
                                                                       "reason": "等材料"}).text
     session.expire_all()
-    assert session.get(Req, req.id).resolve_by == req.resolve_by
+    assert session.get(ServiceRequest, req.id).resolve_by == req.resolve_by
     client.post(f"/admin/requests/{req.id}", data={**form, "reason": "需要业委会表决"})
     session.expire_all()
-    extended = session.get(Req, req.id)
+    extended = session.get(ServiceRequest, req.id)
     assert extended.resolve_by == later.replace(second=0, microsecond=0).astimezone(dt.UTC)
     event = session.exec(select(RequestEvent).where(RequestEvent.request_id == req.id,
                                                     RequestEvent.type == EventType.resolution_extended)).one()
@@ -100,11 +108,11 @@ def test_an_extension_needs_a_reason_moves_later_only_and_outlives_a_correction(
     # a correction recomputes from the rules, but never pulls an extended deadline earlier
     client.post(f"/admin/requests/{req.id}", data={"csrf_token": token, "action": "category", "value": "environment"})
     session.expire_all()
-    assert session.get(Req, req.id).resolve_by == extended.resolve_by
+    assert session.get(ServiceRequest, req.id).resolve_by == extended.resolve_by
     client.post(f"/admin/requests/{req.id}", data={"csrf_token": token, "action": "category",
                                                     "value": "property_management"})  # complex: 15 days
     session.expire_all()
-    assert session.get(Req, req.id).resolve_by == req.created_at + 15 * 24 * H
+    assert session.get(ServiceRequest, req.id).resolve_by == req.created_at + 15 * 24 * H
 
 
 def _on_duty(session, user, chat="9001"):
@@ -127,9 +135,9 @@ def test_an_overdue_request_is_escalated_once_and_again_only_for_a_later_deadlin
     assert [(o.request_id, o.address) for o in rows] == [(late.id, "9001")]
     assert "【督办】" in rows[0].text and late.ticket in rows[0].text
     session.expire_all()
-    assert session.get(Req, late.id).escalated_at is not None and session.get(Req, fresh.id).escalated_at is None
+    assert session.get(ServiceRequest, late.id).escalated_at is not None and session.get(ServiceRequest, fresh.id).escalated_at is None
     # responded (late): the next deadline is the resolution, still ahead, so nothing more
-    actions.change_status(session, staff["wa"], session.get(Req, late.id), Status.accepted)
+    actions.change_status(session, staff["wa"], session.get(ServiceRequest, late.id), Status.accepted)
     session.commit()
     assert supervision.escalate(session) == 0
     # the resolution deadline passes too: escalated once more
@@ -185,7 +193,7 @@ def test_upgrading_gives_stored_requests_deadlines_and_keeps_the_rollup_exact(en
         conn.execute(insert(event).values(request_id=rid, type="status_changed", from_value="received",
                                           to_value="accepted", message="", created_at=received + 3 * H))
     upgrade(engine)
-    stored = session.get(Req, rid)
+    stored = session.get(ServiceRequest, rid)
     assert stored.respond_by == stored.created_at + 24 * H and stored.resolve_by == stored.created_at + 168 * H
     assert stored.responded_at == stored.created_at + 3 * H
     # the rollup's triggers survived the new columns: a status change still marks its day

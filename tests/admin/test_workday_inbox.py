@@ -12,8 +12,7 @@ from sqlmodel import select
 
 from core.accounts import create_user
 from core.localtime import day_bounds
-from core.models import EventType, Outbox, Place, PlaceKind, RequestEvent, utcnow
-from core.models import Request as Req
+from core.models import EventType, Outbox, Place, PlaceKind, RequestEvent, ServiceRequest, utcnow
 from intake.service import IntakeIn, submit
 from tests.admin.conftest import PASSWORDS, as_user, make_request
 from tests.factories import login
@@ -175,7 +174,7 @@ def test_requests_without_a_place_are_seen_by_the_street_and_passed_to_a_communi
                        follow_redirects=False)
     assert resp.status_code == 303 and resp.headers["location"] == "/admin"  # it left wa's list
     session.expire_all()
-    moved = session.get(Req, nowhere.id)
+    moved = session.get(ServiceRequest, nowhere.id)
     assert moved.community_id == places["community_B"].id
     event = session.exec(select(RequestEvent).where(RequestEvent.request_id == moved.id,
                                                     RequestEvent.type == EventType.transferred)).one()

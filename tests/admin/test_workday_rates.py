@@ -122,8 +122,7 @@ def test_the_rates_rollup_gives_exactly_the_live_figures_through_a_day_of_change
     from sqlalchemy import update
 
     from admin import actions
-    from core.models import Organization, ServiceProject
-    from core.models import Request as Req
+    from core.models import Organization, ServiceProject, ServiceRequest
     from core.residents import record_rating
 
     on_time, late, silent, other = _seed(session, places, staff)
@@ -156,14 +155,14 @@ def test_the_rates_rollup_gives_exactly_the_live_figures_through_a_day_of_change
     actions.mark_duplicate(session, admin, silent, on_time.ticket)
     session.commit()
     _same_rates(session, staff)
-    record_rating(session, session.get(Req, other.id), 3)
-    record_rating(session, session.get(Req, silent.id), 5)  # a duplicate's resident rates: counted
-    actions.correct_category(session, admin, session.get(Req, late.id), "health")
-    actions.transfer(session, admin, session.get(Req, fresh.id), places["community_B"].id)
-    actions.mark_duplicate(session, admin, session.get(Req, silent.id), "")  # undone
+    record_rating(session, session.get(ServiceRequest, other.id), 3)
+    record_rating(session, session.get(ServiceRequest, silent.id), 5)  # a duplicate's resident rates: counted
+    actions.correct_category(session, admin, session.get(ServiceRequest, late.id), "health")
+    actions.transfer(session, admin, session.get(ServiceRequest, fresh.id), places["community_B"].id)
+    actions.mark_duplicate(session, admin, session.get(ServiceRequest, silent.id), "")  # undone
     session.commit()
     _same_rates(session, staff)
     _same_rates(session, staff, now=utcnow() + 10 * 24 * H)  # later, more deadlines have passed
-    session.exec(update(Req).where(Req.id == late.id).values(assignee_id=staff["wb"].id, responded_at=None))
+    session.exec(update(ServiceRequest).where(ServiceRequest.id == late.id).values(assignee_id=staff["wb"].id, responded_at=None))
     session.commit()  # a script's bulk statement, around the ORM
     _same_rates(session, staff)

@@ -9,7 +9,7 @@ from sqlmodel import select
 from admin import actions
 from bot.flows.commands import asks_for_status
 from core.accounts import create_user
-from core.models import Request, Resident, Status
+from core.models import Resident, ServiceRequest, Status
 from tests.bot.test_webchat import _press, _send
 
 
@@ -28,9 +28,9 @@ def test_the_chat_answers_progress_questions_with_the_residents_requests(client,
     page = _send(client, text="A小区1 楼道灯坏了一个星期")
     page = _press(client, page, "c:ok")
     _press(client, page, "k:no")
-    request = session.exec(select(Request)).one()
+    request = session.exec(select(ServiceRequest)).one()
     page = _send(client, text="查询进度")
-    assert page.count(request.ticket) >= 2 and len(session.exec(select(Request)).all()) == 1  # no new request
+    assert page.count(request.ticket) >= 2 and len(session.exec(select(ServiceRequest)).all()) == 1  # no new request
     page = _send(client, text="帮助")
     assert "/status" in page.rsplit('class="me"', 1)[1]  # the command help, right after the question
     assert 'id="chat-help"' in client.get("/chat").text
@@ -42,11 +42,11 @@ def test_lang_in_the_chat_switches_the_pages_and_the_messages(client, session, p
     assert "Language set to English." in page
     assert '<html lang="en">' in page and "Chat with your community" in page  # the page follows the chat
     assert '<html lang="en">' in client.get("/").text  # and so does every other page
-    request = session.exec(select(Request)).first()
+    request = session.exec(select(ServiceRequest)).first()
     if request is None:  # the request was still a draft: finish it in English
         page = _press(client, page, "c:ok")
         _press(client, page, "k:no")
-        request = session.exec(select(Request)).one()
+        request = session.exec(select(ServiceRequest)).one()
     worker = create_user(session, "boss", "boss-pass-1", "admin")
     actions.change_status(session, worker, request, Status.accepted)
     session.commit()

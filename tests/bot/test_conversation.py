@@ -15,10 +15,10 @@ from core.models import (
     Outbox,
     ProcessedUpdate,
     Rating,
-    Request,
     RequestEvent,
     Resident,
     ResidentIdentity,
+    ServiceRequest,
     StaffUser,
     Status,
 )
@@ -26,11 +26,11 @@ from core.models import (
 LAMP = "小区3号楼楼道灯坏了一个星期，晚上黑漆漆的"
 
 
-def _request_of(session, user_id: int) -> Request:
+def _request_of(session, user_id: int) -> ServiceRequest:
     session.expire_all()
     ident = session.exec(select(ResidentIdentity).where(ResidentIdentity.external_user_id == str(user_id))).one()
-    return session.exec(select(Request).where(Request.resident_id == ident.resident_id)
-                        .order_by(Request.id.desc())).first()
+    return session.exec(select(ServiceRequest).where(ServiceRequest.resident_id == ident.resident_id)
+                        .order_by(ServiceRequest.id.desc())).first()
 
 
 def _submit_simple(chat, places, text: str = LAMP) -> list:
@@ -212,7 +212,7 @@ def test_privacy_explains_and_delete_anonymises_while_requests_stay(bot, session
     assert resident.phone is None and resident.display_name is None and resident.anonymised_at is not None
     assert not resident.consent_contact
     assert session.exec(select(ResidentIdentity).where(ResidentIdentity.resident_id == resident_id)).all() == []
-    kept = session.get(Request, request.id)
+    kept = session.get(ServiceRequest, request.id)
     assert kept is not None and kept.contact is None
     assert "13912345678" not in kept.text and "501" not in kept.text and "路灯" in kept.text
     events = session.exec(select(RequestEvent.type).where(RequestEvent.request_id == request.id)).all()
@@ -235,7 +235,7 @@ def test_a_retried_update_is_processed_once(bot, session, places, with_model):
     again = chat.redeliver(submitting)
     assert again == [] and len(chat.sent) == sent_before
     session.expire_all()
-    assert len(session.exec(select(Request).where(Request.channel == "telegram")).all()) == 1
+    assert len(session.exec(select(ServiceRequest).where(ServiceRequest.channel == "telegram")).all()) == 1
     keys = session.exec(select(ProcessedUpdate.update_key)).all()
     assert keys.count(f"tg:{bot.fake.token.split(':')[0]}:{submitting['update_id']}") == 1
 
@@ -265,7 +265,7 @@ def test_unknown_commands_stickers_and_very_long_texts_get_a_clear_answer(bot, s
     assert "只能读文字" in chat.sticker()[0].text
     out = chat.say("路" * 2001)
     assert "2000" in out[0].text
-    assert session.exec(select(Request)).all() == []
+    assert session.exec(select(ServiceRequest)).all() == []
     assert "/status" in chat.say("/start")[0].text
 
 

@@ -17,7 +17,7 @@ from bot import callbacks, flows
 from bot.engine import Dialog
 from bot.turn import ANY
 from bot.types import Incoming
-from core.models import Conversation, Rating, Request, Resident, ResidentIdentity
+from core.models import Conversation, Rating, Resident, ResidentIdentity, ServiceRequest
 
 # every state value a Conversation row has ever stored
 STORED_STATES = {"idle", "confirm_category", "pick_category", "ask_place", "ask_consent", "ask_phone",
@@ -83,7 +83,7 @@ def test_a_request_left_at_the_consent_question_is_filed_after_an_upgrade(engine
     _stored(session, "4242", "ask_consent", {"draft": draft, "rl": []})
     outcome = _press(Dialog(engine), "4242", 6, "k:no")
     session.expire_all()
-    request = session.exec(select(Request)).one()
+    request = session.exec(select(ServiceRequest)).one()
     assert any(request.ticket in r.text for r in outcome.replies)
     assert (request.external_id, request.place_id, request.category_code) == (
         "tg:4242:5", places["compound_B1"].id, "safety")
@@ -100,7 +100,7 @@ def test_a_score_left_waiting_for_its_comment_is_stored_with_it_after_an_upgrade
     _press(dialog, "4343", 2, "c:ok")
     _press(dialog, "4343", 3, "k:no")
     session.expire_all()
-    request = session.exec(select(Request).where(Request.resident_id == resident.id)).one()
+    request = session.exec(select(ServiceRequest).where(ServiceRequest.resident_id == resident.id)).one()
     conv = session.exec(select(Conversation).where(Conversation.chat_id == "4343")).one()
     conv.state, conv.data = "rating_comment", {"rating": {"request_id": request.id, "score": 3}}
     session.add(conv)

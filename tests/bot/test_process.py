@@ -12,7 +12,7 @@ import time
 import pytest
 from sqlmodel import select
 
-from core.models import Request
+from core.models import ServiceRequest
 from tests.bot.conftest import FRAMEWORKS
 
 pytestmark = pytest.mark.slow
@@ -58,7 +58,7 @@ def test_a_new_bot_process_continues_a_conversation_left_half_way(framework, db_
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             session.expire_all()
-            request = session.exec(select(Request)).first()
+            request = session.exec(select(ServiceRequest)).first()
             if request is not None and any(request.ticket in c.text for c in fake.sent_to(user)):
                 break
             time.sleep(0.1)

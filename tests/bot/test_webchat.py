@@ -7,7 +7,7 @@ import re
 from sqlmodel import select
 
 from core import notify
-from core.models import Rating, Request, Status
+from core.models import Rating, ServiceRequest, Status
 from tests.factories import form_token
 
 
@@ -36,7 +36,7 @@ def test_a_resident_without_telegram_files_a_request_in_the_browser(client, sess
     assert "设施维修" in page
     page = _press(client, page, "c:ok")
     page = _press(client, page, "k:no")
-    request = session.exec(select(Request)).one()
+    request = session.exec(select(ServiceRequest)).one()
     assert request.channel == "webchat" and request.place_id == places["compound_A1"].id
     assert request.ticket in page
     page = _send(client, text="/status")
@@ -47,7 +47,7 @@ def test_the_web_chat_shows_a_workers_reply_and_takes_a_rating(client, session, 
     page = _send(client, text="A小区1 楼道灯坏了一个星期")
     page = _press(client, page, "c:ok")
     _press(client, page, "k:no")
-    request = session.exec(select(Request)).one()
+    request = session.exec(select(ServiceRequest)).one()
     request.status = Status.resolved
     notify.reply(session, request, "已经修好了 <b>谢谢</b>")
     notify.status_changed(session, request)

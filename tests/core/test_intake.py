@@ -4,11 +4,11 @@ from sqlmodel import select
 from core.models import (
     EventType,
     Outbox,
-    Request,
     RequestEvent,
     Resident,
     ResidentIdentity,
     Role,
+    ServiceRequest,
     StaffCommunity,
     StaffUser,
 )
@@ -39,7 +39,7 @@ def test_empty_text_is_refused(session, text):
         submit(session, IntakeIn(text=text))
     assert exc.value.code == "empty_text"
     assert "不能为空" in exc.value.message("zh")
-    assert session.exec(select(Request)).all() == []
+    assert session.exec(select(ServiceRequest)).all() == []
 
 
 def test_oversized_text_is_refused_with_the_limit(session):
@@ -47,12 +47,12 @@ def test_oversized_text_is_refused_with_the_limit(session):
         submit(session, IntakeIn(text="路" * 2001))
     assert exc.value.code == "text_too_long"
     assert "2000" in exc.value.message("en")
-    assert session.exec(select(Request)).all() == []
+    assert session.exec(select(ServiceRequest)).all() == []
 
 
 def test_text_at_the_limit_is_kept_whole(session, with_model):
     r = submit(session, IntakeIn(text="灯" * 2000)).request
-    assert len(session.get(Request, r.id).text) == 2000
+    assert len(session.get(ServiceRequest, r.id).text) == 2000
 
 
 @pytest.mark.parametrize("text", ["broken \ud800 surrogate", "decoder gave up \ufffd here"])
@@ -72,7 +72,7 @@ def test_repeated_delivery_creates_nothing_new(session, with_model):
     again = submit(session, IntakeIn(text="垃圾桶满了没人清", channel="telegram", external_id="upd-1"))
     assert first.created and not again.created
     assert again.request.id == first.request.id
-    assert len(session.exec(select(Request)).all()) == 1
+    assert len(session.exec(select(ServiceRequest)).all()) == 1
     # the same external id on another channel is another request
     other = submit(session, IntakeIn(text="垃圾桶满了没人清", channel="web", external_id="upd-1"))
     assert other.created
@@ -92,7 +92,7 @@ def test_classifier_failure_keeps_the_request_for_review(session, monkeypatch, w
 
     monkeypatch.setattr(Classifier, "predict", broken)
     result = submit(session, IntakeIn(text="楼下健身器材坏了"))
-    stored = session.get(Request, result.request.id)
+    stored = session.get(ServiceRequest, result.request.id)
     assert stored.text == "楼下健身器材坏了"
     assert stored.category_code is None and stored.needs_review
     assert EventType.classification_failed in _events(session, stored.id)

@@ -6,7 +6,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, func, select
 
-from core.models import Request
+from core.models import ServiceRequest
 from tests.live_server import live_server
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -54,7 +54,7 @@ def test_repeated_deliveries_across_processes_store_one_request_each(two_servers
     assert len(tickets) == 10
     eng = create_engine(pg_database_url)
     with eng.connect() as conn:
-        assert conn.execute(select(func.count()).select_from(Request)).scalar() == 10
+        assert conn.execute(select(func.count()).select_from(ServiceRequest)).scalar() == 10
     eng.dispose()
 
 

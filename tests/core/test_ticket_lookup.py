@@ -10,8 +10,7 @@ from sqlmodel import select
 
 from admin import actions
 from core.accounts import create_user
-from core.models import Rating, Status
-from core.models import Request as Req
+from core.models import Rating, ServiceRequest, Status
 from intake import lookup
 from tests.factories import form_token
 
@@ -44,7 +43,7 @@ def test_the_ticket_page_shows_the_private_link_once(client, session):
 def test_a_lookup_shows_status_and_replies_and_nothing_else(client, session, places):
     worker = create_user(session, "wang", "worker-pass-1", "worker", communities=["T-A"], display_name="王社工")
     resp, ticket = _submit(client, "我家楼下的井盖丢了，我是张三", contact=f"张三 {PHONE}")
-    req = session.exec(select(Req).where(Req.ticket == ticket)).one()
+    req = session.exec(select(ServiceRequest).where(ServiceRequest.ticket == ticket)).one()
     req.community_id = places["community_A"].id
     session.add(req)
     actions.change_status(session, worker, req, Status.accepted)
@@ -83,7 +82,7 @@ def test_guessing_is_throttled_per_ticket_and_per_address(client, session, monke
 def test_a_resolved_ticket_takes_one_rating(client, session, places):
     admin = create_user(session, "boss", "boss-pass-1", "admin")
     _, ticket = _submit(client, "健身器材坏了", contact="")  # no phone: the private link is the way back
-    req = session.exec(select(Req).where(Req.ticket == ticket)).one()
+    req = session.exec(select(ServiceRequest).where(ServiceRequest.ticket == ticket)).one()
     actions.change_status(session, admin, req, Status.resolved)
     session.commit()
     link = lookup.private_link(ticket)
@@ -102,7 +101,7 @@ def test_a_duplicate_shows_the_survivors_progress_and_replies(client, session, p
     admin = create_user(session, "boss", "boss-pass-1", "admin")
     _, first = _submit(client, "3号楼电梯坏了")
     _, second = _submit(client, "三号楼电梯又不动了")
-    survivor, dup = (session.exec(select(Req).where(Req.ticket == t)).one() for t in (first, second))
+    survivor, dup = (session.exec(select(ServiceRequest).where(ServiceRequest.ticket == t)).one() for t in (first, second))
     actions.mark_duplicate(session, admin, dup, first)
     session.commit()
     actions.change_status(session, admin, survivor, Status.in_progress)
@@ -116,7 +115,7 @@ def test_a_duplicate_shows_the_survivors_progress_and_replies(client, session, p
 def test_only_a_danger_to_life_tells_the_resident_the_on_duty_worker_was_alerted(client, session):
     for text, alerted in (("垃圾桶满了溢出来了", False), ("楼道里煤气泄漏了，味道很大", True)):
         _, ticket = _submit(client, text)
-        req = session.exec(select(Req).where(Req.ticket == ticket)).one()
+        req = session.exec(select(ServiceRequest).where(ServiceRequest.ticket == ticket)).one()
         req.urgent = True  # as the model may flag either
         session.add(req)
         session.commit()

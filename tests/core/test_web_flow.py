@@ -5,7 +5,7 @@ import re
 from sqlmodel import select
 
 from core.accounts import create_user
-from core.models import Request, Role
+from core.models import Role, ServiceRequest
 from tests.factories import form_token, login
 
 
@@ -24,7 +24,7 @@ def test_form_to_ticket_to_admin_page(client, session, places, with_model):
     ticket = re.search(r'id="ticket">([A-Z0-9-]+)<', resp.text).group(1)
     assert "设施维修" in resp.text  # the category understood, in Chinese by default
 
-    stored = session.exec(select(Request).where(Request.ticket == ticket)).one()
+    stored = session.exec(select(ServiceRequest).where(ServiceRequest.ticket == ticket)).one()
     assert stored.text == text and stored.category_code == "facility_repair"
     assert stored.community_id == places["community_A"].id
 
@@ -65,7 +65,7 @@ def test_double_submit_of_the_same_form_stores_one_request(client, session, with
     first = client.post("/", data=data, follow_redirects=False)
     second = client.post("/", data=data, follow_redirects=False)
     assert first.headers["location"] == second.headers["location"]
-    assert len(session.exec(select(Request)).all()) == 1
+    assert len(session.exec(select(ServiceRequest)).all()) == 1
 
 
 def test_form_errors_are_clear_and_keep_what_was_typed(client, session):
@@ -76,13 +76,13 @@ def test_form_errors_are_clear_and_keep_what_was_typed(client, session):
     assert resp.status_code == 422 and "最多 2000 字" in resp.text and long_text in resp.text
     resp, _ = _submit_form(client, "需要帮助", contact="13800000000")
     assert resp.status_code == 422 and "同意" in resp.text
-    assert session.exec(select(Request)).all() == []
+    assert session.exec(select(ServiceRequest)).all() == []
 
 
 def test_form_without_csrf_token_is_refused(client, session):
     resp = client.post("/", data={"text": "路灯坏了", "nonce": "n1"})
     assert resp.status_code == 403
-    assert session.exec(select(Request)).all() == []
+    assert session.exec(select(ServiceRequest)).all() == []
 
 
 def test_api_creates_a_request(client, session, places, with_model):
@@ -105,7 +105,7 @@ def test_api_repeated_delivery_returns_the_same_ticket(client, session, with_mod
     c = client.post("/api/v1/requests", json={"text": "路灯不亮"}, headers={"Idempotency-Key": "k1"})
     d = client.post("/api/v1/requests", json={"text": "路灯不亮"}, headers={"Idempotency-Key": "k1"})
     assert c.json()["ticket"] == d.json()["ticket"]
-    assert len(session.exec(select(Request)).all()) == 2
+    assert len(session.exec(select(ServiceRequest)).all()) == 2
 
 
 def test_api_errors(client, session):
@@ -116,7 +116,7 @@ def test_api_errors(client, session):
     broken = client.post("/api/v1/requests", content=b'{"text": "\xff\xfe bad"}',
                          headers={"content-type": "application/json"})
     assert broken.status_code == 400  # not valid UTF-8 JSON: refused before it reaches intake
-    assert session.exec(select(Request)).all() == []
+    assert session.exec(select(ServiceRequest)).all() == []
 
 
 def test_openapi_describes_the_api(client):

@@ -1,6 +1,6 @@
 import datetime as dt
 
-from core.models import Request, Resident
+from core.models import Resident, ServiceRequest
 from intake.service import IntakeIn, submit
 from nlp.heat import heat_index, rank, rank_rows
 
@@ -37,7 +37,7 @@ def test_rank_orders_open_clusters_by_distinct_residents(session, places, with_m
         session.add(r)
     session.commit()
     assert rank(session, limit=1, min_supporters=1)[0].cluster_id == gate[0].cluster_id
-    assert session.get(Request, lift[0].id).cluster_id == lift[0].cluster_id
+    assert session.get(ServiceRequest, lift[0].id).cluster_id == lift[0].cluster_id
 
 
 def test_rank_rows_counts_likes_as_supporters():

@@ -7,27 +7,36 @@ import datetime as dt
 
 from sqlmodel import select
 
-from core.models import ApiKey, AuditLog, Category, Channel, EventType, Place, RequestEvent, utcnow
-from core.models import Request as Req
+from core.models import (
+    ApiKey,
+    AuditLog,
+    Category,
+    Channel,
+    EventType,
+    Place,
+    RequestEvent,
+    ServiceRequest,
+    utcnow,
+)
 from open311.keys import hash_key
 from tests.open311.conftest import BASE, assert_error, errors, file, xml
 from tests.open311.schemas import validate
 from tests.open311.test_services import ask_attributes
 
 
-def stored(session, ticket: str) -> Req:
+def stored(session, ticket: str) -> ServiceRequest:
     session.expire_all()
-    return session.exec(select(Req).where(Req.ticket == ticket)).one()
+    return session.exec(select(ServiceRequest).where(ServiceRequest.ticket == ticket)).one()
 
 
 def key_row(session, raw: str) -> ApiKey:
     return session.exec(select(ApiKey).where(ApiKey.key_hash == hash_key(raw))).one()
 
 
-def insert_filed(session, raw: str, n: int, created_at: dt.datetime, **fields) -> list[Req]:
+def insert_filed(session, raw: str, n: int, created_at: dt.datetime, **fields) -> list[ServiceRequest]:
     """Requests as if this key had filed them at `created_at` (for paging and date filters)."""
     key = key_row(session, raw)
-    rows = [Req(ticket=f"T{created_at:%y%m%d}-{i:05d}"[:20], text=f"第{i}条", channel=Channel.open311,
+    rows = [ServiceRequest(ticket=f"T{created_at:%y%m%d}-{i:05d}"[:20], text=f"第{i}条", channel=Channel.open311,
                 external_id=f"{key.id}:bulk-{created_at:%Y%m%d%H%M}-{i}", created_at=created_at,
                 updated_at=created_at, **fields) for i in range(n)]
     session.add_all(rows)
@@ -69,7 +78,7 @@ def test_the_same_token_delivered_again_is_stored_once_per_key(client, session, 
     first = file(client, api_key, token="retry-1").json()[0]
     again = file(client, api_key, token="retry-1", description="重发的同一条").json()[0]
     assert again["service_request_id"] == first["service_request_id"]
-    assert session.exec(select(Req).where(Req.channel == Channel.open311)).all().__len__() == 1
+    assert session.exec(select(ServiceRequest).where(ServiceRequest.channel == Channel.open311)).all().__len__() == 1
     other = file(client, other_key, token="retry-1").json()[0]  # another client's own id space
     assert other["service_request_id"] != first["service_request_id"]
     audited = session.exec(select(AuditLog).where(AuditLog.action == "open311.request")).all()
@@ -183,7 +192,7 @@ def test_bad_input_is_a_400_in_the_error_format(client, session, places, with_mo
     for fields in cases:
         for fmt in ("json", "xml"):
             assert_error(file(client, api_key, fmt=fmt, **fields), 400)
-    assert session.exec(select(Req)).all() == []
+    assert session.exec(select(ServiceRequest)).all() == []
     chinese = assert_error(file(client, api_key, address_string=None, locale="zh_CN"), 400)
     assert "必须提供" in chinese
     english = assert_error(file(client, api_key, description="", locale="en"), 400)
@@ -203,7 +212,7 @@ def test_a_nul_byte_anywhere_is_refused_in_the_error_format_not_a_database_error
     for response in answers:  # 400 from the routes; the app's input guard, where present, answers 422 first
         assert response.status_code in (400, 422), response.text
         assert [e["code"] for e in errors(response)] == [response.status_code]
-    assert session.exec(select(Req)).all() == []
+    assert session.exec(select(ServiceRequest)).all() == []
 
 
 def test_a_missing_wrong_or_revoked_key_is_403(client, session, places, api_key):
@@ -217,7 +226,7 @@ def test_a_missing_wrong_or_revoked_key_is_403(client, session, places, api_key)
     revoke_key(session, key_row(session, api_key))
     assert_error(file(client, api_key), 403)
     assert_error(client.get(f"{BASE}/requests.json", params={"api_key": api_key}), 403)
-    assert session.exec(select(Req)).all() == []
+    assert session.exec(select(ServiceRequest)).all() == []
 
 
 def test_jurisdiction_id_is_checked_on_requests(client, session, places, with_model, api_key):

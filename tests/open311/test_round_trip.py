@@ -8,7 +8,7 @@ import re
 
 from sqlmodel import select
 
-from core.models import Request as Req
+from core.models import ServiceRequest
 from tests.factories import form_token, login
 from tests.open311.conftest import BASE, PASSWORDS, file, xml
 from tests.open311.schemas import validate
@@ -27,7 +27,7 @@ def test_a_filed_request_is_worked_in_the_inbox_and_reads_closed_with_the_reply(
     inbox = client.get("/admin").text
     assert ticket in inbox
 
-    req = session.exec(select(Req).where(Req.ticket == ticket)).one()
+    req = session.exec(select(ServiceRequest).where(ServiceRequest.ticket == ticket)).one()
     token = form_token(client.get(f"/admin/requests/{req.id}").text)
     reply = "已联系路灯维修单位，今天下午修好了。"
     for action, value in (("reply", reply), ("status", "resolved")):
@@ -35,7 +35,7 @@ def test_a_filed_request_is_worked_in_the_inbox_and_reads_closed_with_the_reply(
                                                                "value": value}, follow_redirects=False)
         assert done.status_code == 303
     session.expire_all()
-    assert session.get(Req, req.id).status == "resolved"
+    assert session.get(ServiceRequest, req.id).status == "resolved"
 
     body = client.get(f"{BASE}/requests/{ticket}.json", params={"api_key": api_key}).json()
     validate(body, "requests.json")

@@ -18,10 +18,10 @@ from core.models import (
     Rating,
     RoundDocument,
     ServiceProject,
+    ServiceRequest,
     StaffUser,
     SurveyResponse,
 )
-from core.models import Request as Req
 from intake.service import IntakeIn, submit
 from survey.io import client_hash
 from tests.factories import make_places
@@ -127,6 +127,6 @@ def user(session, name: str) -> StaffUser:
     return session.exec(select(StaffUser).where(StaffUser.username == name)).one()
 
 
-def request_row(session, req_id: int) -> Req:
+def request_row(session, req_id: int) -> ServiceRequest:
     session.expire_all()
-    return session.get(Req, req_id)
+    return session.get(ServiceRequest, req_id)

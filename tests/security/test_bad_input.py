@@ -8,7 +8,7 @@ import re
 
 from sqlmodel import func, select
 
-from core.models import Request as Req
+from core.models import ServiceRequest
 from core.settings import get_settings
 from tests.security.conftest import csrf_of, login
 
@@ -130,7 +130,7 @@ def test_long_delivery_keys_are_stored_once(client, world, session):
         codes = [client.post("/api/v1/requests", json={"text": "路灯坏了", "external_id": key}).status_code
                  for _ in range(2)]
         assert codes == [201, 200]
-    assert session.exec(select(func.count()).select_from(Req)).one() == 2 + 2  # the world's two and these
+    assert session.exec(select(func.count()).select_from(ServiceRequest)).one() == 2 + 2  # the world's two and these
 
 
 def test_api_errors_have_code_and_message_and_pages_speak_the_readers_language(client, world):
@@ -154,7 +154,7 @@ def test_a_body_past_the_limit_is_refused_before_the_route_reads_it(client, worl
     assert streamed.status_code == 413
     form = client.post("/", data={"text": "x" * 2000})
     assert form.status_code == 413 and "提交的内容太大" in form.text
-    assert session.exec(select(func.count()).select_from(Req)).one() == 2  # only the world's
+    assert session.exec(select(func.count()).select_from(ServiceRequest)).one() == 2  # only the world's
     get_settings.cache_clear()
 
 

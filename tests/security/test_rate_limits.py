@@ -13,8 +13,7 @@ from sqlmodel import func, select
 from starlette.requests import Request as StarletteRequest
 
 from core.deps import client_ip
-from core.models import Request as Req
-from core.models import SurveyResponse
+from core.models import ServiceRequest, SurveyResponse
 from core.ratelimit import hit
 from core.settings import get_settings
 from intake.lookup import PER_ADDRESS, PER_TICKET
@@ -133,11 +132,11 @@ def test_nothing_accepted_is_lost_and_the_refused_text_is_kept(limited, client, 
     tickets = [_need_form(client, n).headers["location"] for n in range(2)]
     refused = _need_form(client, 2)
     assert refused.status_code == 429 and "楼道灯坏了第2次" in refused.text  # the resident's words come back
-    assert session.exec(select(func.count()).select_from(Req)).one() == 2
+    assert session.exec(select(func.count()).select_from(ServiceRequest)).one() == 2
     assert all(t.startswith("/t/") for t in tickets)
     api = [_api_request(client, n) for n in range(3)]
     assert [r.status_code for r in api] == [201, 201, 429]
-    assert session.exec(select(func.count()).select_from(Req)).one() == 4
+    assert session.exec(select(func.count()).select_from(ServiceRequest)).one() == 4
 
 
 def test_limits_are_per_address_and_per_kind_of_write(limited, engine, places):

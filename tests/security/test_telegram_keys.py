@@ -7,8 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from core.models import ProcessedUpdate
-from core.models import Request as Req
+from core.models import ProcessedUpdate, ServiceRequest
 from core.settings import get_settings
 from tests.bot.fake_telegram import FakeTelegram
 
@@ -69,7 +68,7 @@ def test_the_migration_gives_existing_keys_the_configured_bot(engine, session, m
     downgrade(engine, "0006_open311")
     upgrade(engine)
     assert sorted(session.exec(select(ProcessedUpdate.update_key)).all()) == ["tg:999999:5", "wc:abc:n1"]
-    assert session.get(Req, request_id).external_id == "tg:999999:42:7"
+    assert session.get(ServiceRequest, request_id).external_id == "tg:999999:42:7"
     session.close()
     downgrade(engine, "0006_open311")  # and back
     assert sorted(session.exec(select(ProcessedUpdate.update_key)).all()) == ["tg:5", "wc:abc:n1"]

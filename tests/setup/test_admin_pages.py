@@ -16,9 +16,9 @@ from core.models import (
     Job,
     Organization,
     Place,
-    Request,
     Role,
     ServiceProject,
+    ServiceRequest,
     StaffUser,
 )
 from tests.factories import form_token, login
@@ -97,7 +97,7 @@ def test_a_place_is_renamed_moved_aliased_and_retired_with_its_history(as_admin,
     assert compound.retired_at is not None
     page = as_admin.get(f"/admin/places/{compound.id}")
     assert 'id="retired"' in page.text
-    assert session.exec(select(func.count()).select_from(Request).where(Request.place_id == compound.id)).one() == 1
+    assert session.exec(select(func.count()).select_from(ServiceRequest).where(ServiceRequest.place_id == compound.id)).one() == 1
     refused = as_admin.post(f"/admin/places/{places['community_A'].id}/retire",
                             data={"csrf_token": form_token(page.text)})
     assert "A小区2" in refused.text  # retire its compounds first
@@ -115,7 +115,7 @@ def test_records_are_imported_with_a_dry_run_and_a_progress_page(as_admin, sessi
     assert upload.status_code == 200 and "诉求内容" in upload.text  # the columns page, after the redirect
     assert re.search(r'id="to-create">30<', upload.text) and "火星小区" in upload.text
     assert re.search(r'<option value="诉求内容" selected>', upload.text)
-    assert session.exec(select(func.count()).select_from(Request)).one() == 0
+    assert session.exec(select(func.count()).select_from(ServiceRequest)).one() == 0
     start = re.search(r'action="(/admin/imports/requests/[^"]+)" id="start"', upload.text).group(1)
     fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', upload.text.split('id="start"')[1]))
     job_page = as_admin.post(start, data={**fields, "csrf_token": form_token(upload.text)})
@@ -124,7 +124,7 @@ def test_records_are_imported_with_a_dry_run_and_a_progress_page(as_admin, sessi
     assert (job.status, job.done, job.total) == ("done", 31, 31)
     assert job.counts["created"] == 30 and job.counts["refused"] == 1
     assert re.search(r'id="created">30<', job_page.text) and "火星小区" in job_page.text
-    assert session.exec(select(func.count()).select_from(Request)).one() == 30
+    assert session.exec(select(func.count()).select_from(ServiceRequest)).one() == 30
 
 
 def test_staff_accounts_are_created_scoped_deactivated_and_reset(as_admin, session, places):

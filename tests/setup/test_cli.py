@@ -118,7 +118,7 @@ def test_a_new_time_zone_recounts_the_demand_by_its_days(empty_db, model_env, ne
 
     from admin.demand import refresh
     from core.db import get_engine
-    from core.models import DemandDay, Request
+    from core.models import DemandDay, ServiceRequest
     from intake.service import IntakeIn, submit
 
     assert _setup(needs, tmp_path).exit_code == 0
@@ -133,7 +133,7 @@ def test_a_new_time_zone_recounts_the_demand_by_its_days(empty_db, model_env, ne
     with Session(get_engine()) as s:
         refresh(s)
         assert {d.day for d in s.exec(select(DemandDay))} == {dt.date(2026, 5, 31)}
-        assert s.exec(select(Request)).one().created_at.hour == 17  # the database keeps UTC
+        assert s.exec(select(ServiceRequest)).one().created_at.hour == 17  # the database keeps UTC
 
 
 def _one_line(result) -> str:

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlmodel import select
 
 from core.accounts import create_user
-from core.models import Request, Role
+from core.models import Role, ServiceRequest
 from tests.factories import login
 
 # 17:30 UTC on 31 May is 01:30 on 1 June in Shanghai
@@ -93,7 +93,7 @@ def test_the_chat_status_command_gives_local_dates(client, session, places, with
         ids = [mid for mid, d in re.findall(
             r'name="message_id" value="(\d+)">\s*<input type="hidden" name="data" value="([^"]+)"', page) if d == data]
         page = send(message_id=ids[-1], data=data)
-    req = session.exec(select(Request).where(Request.channel == "webchat")).one()
+    req = session.exec(select(ServiceRequest).where(ServiceRequest.channel == "webchat")).one()
     req.created_at = LATE
     session.add(req)
     session.commit()
@@ -106,4 +106,4 @@ def test_an_imported_day_is_the_local_day_written_in_the_file(session, places, w
 
     path = write_csv(tmp_path / "r.csv", ["内容", "日期", "小区"], [["路灯坏了", "2026-06-01 01:30", "A小区1"]])
     import_records(session, path)
-    assert session.exec(select(Request)).one().created_at == LATE
+    assert session.exec(select(ServiceRequest)).one().created_at == LATE

@@ -165,7 +165,7 @@ def test_the_web_chat_knows_a_compound_by_its_alias(client, session, with_model,
         message_id = next(mid for mid, d in reversed(re.findall(
             r'name="message_id" value="(\d+)">\s*<input type="hidden" name="data" value="([^"]+)"', page)) if d == data)
         page = send(message_id=message_id, data=data)
-    from core.models import Request
+    from core.models import ServiceRequest
 
-    request = session.exec(select(Request)).one()
+    request = session.exec(select(ServiceRequest)).one()
     assert request.place_id == imported["XH-01"].id and request.community_id == imported["XH"].id

@@ -10,7 +10,7 @@ from sqlmodel import func, select
 
 from admin.places_import import import_places
 from admin.records_import import ColumnError, import_records
-from core.models import Channel, EventType, Outbox, Request, RequestEvent, Status
+from core.models import Channel, EventType, Outbox, RequestEvent, ServiceRequest, Status
 from nlp.dataset import SEED_TEST, read_jsonl
 from tests.setup.conftest import write_csv
 
@@ -35,14 +35,14 @@ def rows(n: int, start: int = 0) -> list[list[str]]:
 
 
 def count(session, *where) -> int:
-    return session.exec(select(func.count()).select_from(Request).where(*where)).one()
+    return session.exec(select(func.count()).select_from(ServiceRequest).where(*where)).one()
 
 
 def test_chinese_headers_are_mapped_and_each_row_keeps_its_history(session, with_model, geo, tmp_path):
     path = write_csv(tmp_path / "台账.csv", HEADER, rows(40))
     report = import_records(session, path)
     assert report.summary() == "created=40 unchanged=0 refused=0"
-    req = session.exec(select(Request).where(Request.external_id == "GD00000")).one()
+    req = session.exec(select(ServiceRequest).where(ServiceRequest.external_id == "GD00000")).one()
     assert req.channel == Channel.import_
     assert req.created_at == dt.datetime(2026, 1, 1, 0, 0, tzinfo=dt.UTC)  # 08:00 in Shanghai
     assert (req.status, req.resolved_at) == (Status.resolved, req.created_at)
@@ -53,7 +53,7 @@ def test_chinese_headers_are_mapped_and_each_row_keeps_its_history(session, with
     assert kinds[:5] == [EventType.created, EventType.classified, EventType.category_imported,
                          EventType.status_changed, EventType.reply]
     assert EventType.cluster_linked in kinds
-    second = session.exec(select(Request).where(Request.external_id == "GD00001")).one()
+    second = session.exec(select(ServiceRequest).where(ServiceRequest.external_id == "GD00001")).one()
     assert second.place_id == geo["XH-01"].id  # "xhy 3栋": the alias
     assert second.status == Status.in_progress and second.resolved_at is None
     assert second.category_code is not None and second.model_version == with_model.version  # classified
@@ -107,7 +107,7 @@ def test_columns_can_be_named_or_left_out(session, with_model, geo, tmp_path):
         import_records(session, path, columns={"text": "nope"})
     report = import_records(session, path, columns={"text": "事由", "created_at": "登记日", "category": ""})
     assert report.summary() == "created=1 unchanged=0 refused=0"  # the unknown category column was left out
-    req = session.exec(select(Request)).one()
+    req = session.exec(select(ServiceRequest)).one()
     assert req.created_at == dt.datetime(2026, 3, 31, 16, tzinfo=dt.UTC)
 
 
@@ -121,7 +121,7 @@ def test_imported_history_notifies_nobody(session, with_model, geo, tmp_path):
     path = write_csv(tmp_path / "r.csv", HEADER, [["U1", "2026-01-05 09:00", "楼道里有很重的煤气味，快来人", "星湖苑",
                                                     "", "", "13800000000", ""]])
     import_records(session, path)
-    req = session.exec(select(Request)).one()
+    req = session.exec(select(ServiceRequest)).one()
     assert req.urgent  # classified as urgent, as it was...
     assert session.exec(select(func.count()).select_from(Outbox)).one() == 0  # ...but long past
 
@@ -131,7 +131,7 @@ def test_imported_categories_are_training_data(session, with_model, geo, tmp_pat
 
     path = write_csv(tmp_path / "r.csv", HEADER, rows(14))
     import_records(session, path)
-    given = {r.text for r in session.exec(select(Request).where(Request.external_id.in_(["GD00000", "GD00007"])))}
+    given = {r.text for r in session.exec(select(ServiceRequest).where(ServiceRequest.external_id.in_(["GD00000", "GD00007"])))}
     assert given <= {e.text for e in corrections(session)}
     assert all(e.category == "elderly_care" for e in corrections(session) if e.text in given)
 
@@ -156,7 +156,7 @@ def test_batched_intake_clusters_exactly_as_one_request_at_a_time(session, with_
         submit_many(session, items[start:start + 25], notify=False, clusters=clusters)
 
     def partition(prefix):
-        reqs = session.exec(select(Request).where(Request.external_id.like(f"{prefix}-%"))).all()
+        reqs = session.exec(select(ServiceRequest).where(ServiceRequest.external_id.like(f"{prefix}-%"))).all()
         groups: dict[int, set[int]] = {}
         for r in reqs:
             groups.setdefault(r.cluster_id, set()).add(int(r.external_id.split("-")[1]))
@@ -220,5 +220,5 @@ def test_xlsx_dates_are_local_times(session, with_model, geo, tmp_path):
     ws.append(["垃圾没人收", dt.date(2026, 3, 2), "湖畔新村"])
     wb.save(tmp_path / "r.xlsx")
     assert import_records(session, tmp_path / "r.xlsx").summary() == "created=2 unchanged=0 refused=0"
-    times = sorted(r.created_at for r in session.exec(select(Request)))
+    times = sorted(r.created_at for r in session.exec(select(ServiceRequest)))
     assert times == [dt.datetime(2026, 3, 1, 1, 30, tzinfo=dt.UTC), dt.datetime(2026, 3, 1, 16, tzinfo=dt.UTC)]

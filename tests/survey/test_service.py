@@ -1,7 +1,14 @@
 import pytest
 from sqlmodel import select
 
-from core.models import Channel, Organization, Rating, Request, ServiceProject, SurveyResponse
+from core.models import (
+    Channel,
+    Organization,
+    Rating,
+    ServiceProject,
+    ServiceRequest,
+    SurveyResponse,
+)
 from survey.service import (
     SurveyError,
     expresses_need,
@@ -115,7 +122,7 @@ def test_a_need_in_free_text_becomes_a_classified_request_linked_to_place_and_re
     from survey.service import hand_needs_to_intake
 
     hand_needs_to_intake(session, survey, response)
-    assert len(session.exec(select(Request)).all()) == 1
+    assert len(session.exec(select(ServiceRequest)).all()) == 1
 
 
 def test_polite_nothing_is_not_a_need(session):
