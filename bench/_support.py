@@ -28,26 +28,34 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serve(database_url: str, var_dir: Path, **env: str) -> Iterator[str]:
-    """Run `needs serve` on a free loopback port; yield its base URL once /healthz answers."""
+def running(command: list[str], ready_path: str, env: dict[str, str], cwd: Path | None = None) -> Iterator[str]:
+    """Start a web server `command` (its port given by {port}); yield its base URL once `ready_path`
+    answers; stop it afterwards."""
     port = _free_port()
-    full_env = {**os.environ, "DATABASE_URL": database_url, "VAR_DIR": str(var_dir), "LOG_LEVEL": "WARNING", **env}
-    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port)], env=full_env,
+    proc = subprocess.Popen([part.format(port=port) for part in command], env=env, cwd=cwd,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(600):
             try:
-                httpx.get(base + "/healthz", timeout=1)
+                httpx.get(base + ready_path, timeout=1)
                 break
             except httpx.HTTPError:
                 if proc.poll() is not None:
-                    raise RuntimeError("needs serve exited before answering") from None
+                    raise RuntimeError(f"{' '.join(command)} exited before answering") from None
                 time.sleep(0.1)
         yield base
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+@contextmanager
+def serve(database_url: str, var_dir: Path, **env: str) -> Iterator[str]:
+    """Run `needs serve` on a free loopback port; yield its base URL once /healthz answers."""
+    full_env = {**os.environ, "DATABASE_URL": database_url, "VAR_DIR": str(var_dir), "LOG_LEVEL": "WARNING", **env}
+    with running([sys.executable, "-m", "app.cli", "serve", "--port", "{port}"], "/healthz", full_env) as base:
+        yield base
 
 
 @contextmanager

@@ -41,7 +41,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
-from _support import _free_port, pct, serve, throwaway_postgres  # noqa: E402
+from _support import pct, running, serve, throwaway_postgres  # noqa: E402
 
 
 def texts() -> list[str]:
@@ -110,23 +110,10 @@ def stage_costs(engine, n: int, sample: list[str]) -> dict[str, float]:
 
 @contextmanager
 def bare_server(database_url: str):
-    port = _free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--app-dir", str(ROOT / "bench"), "bare_insert_app:app",
-                             "--port", str(port), "--log-level", "warning", "--no-access-log"],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                httpx.get(base + "/docs", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+    with running([sys.executable, "-m", "uvicorn", "--app-dir", str(ROOT / "bench"), "bare_insert_app:app",
+                  "--port", "{port}", "--log-level", "warning", "--no-access-log"], "/docs", env) as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 async def _load(base: str, clients: int, seconds: float, sample: list[str]) -> tuple[float, list[float], int]:
@@ -167,21 +154,8 @@ def before_server(tree: Path, database_url: str, var_dir: Path):
     for command in (["db", "upgrade"], ["nlp", "ensure-model"]):
         subprocess.run([sys.executable, "-m", module, *command], cwd=tree, env=env, check=True,
                        stdout=subprocess.DEVNULL)
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", module, "serve", "--port", str(port)], cwd=tree, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(600):
-            try:
-                httpx.get(base + "/healthz", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+    with running([sys.executable, "-m", module, "serve", "--port", "{port}"], "/healthz", env, cwd=tree) as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 def http_rounds(url: str, bare_url: str, var: Path, args, sample, before_url: str | None = None) -> dict:
