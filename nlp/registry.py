@@ -15,7 +15,8 @@ from nlp.model import META_FILE, Classifier
 
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
-_loaded: dict[str, Classifier] = {}
+_loaded: dict[str, Classifier] = {}  # by resolved path
+_by_path: dict[str, Classifier] = {}  # by the path as recorded (no resolving on every request)
 
 
 def register(session: Session, path: Path, activate: bool = True) -> ModelVersion:
@@ -59,8 +60,8 @@ def active_path(session: Session) -> Path | None:
     forced = get_settings().model_path
     if forced:
         return Path(forced)
-    row = session.exec(select(ModelVersion).where(ModelVersion.active)).first()
-    return Path(row.path) if row else None
+    path = session.exec(select(ModelVersion.path).where(ModelVersion.active)).first()
+    return Path(path) if path else None
 
 
 def load(path: Path) -> Classifier:
@@ -73,11 +74,17 @@ def load(path: Path) -> Classifier:
 
 def get_classifier(session: Session) -> Classifier | None:
     """The active classifier, loaded once per process; None when no model is trained yet. It never
-    predicts a category an admin has retired (admin/categories.py), even before retraining."""
+    predicts a category an admin has retired (admin/categories.py), even before retraining. Every call
+    asks the database which version is active (another process may have switched it): one column of
+    one row; the files are looked at only when a version is first loaded."""
     path = active_path(session)
-    if path is None or not (path / META_FILE).exists():
+    if path is None:
         return None
-    classifier = load(path)
+    classifier = _by_path.get(str(path))
+    if classifier is None:
+        if not (path / META_FILE).exists():
+            return None
+        classifier = _by_path[str(path)] = load(path)
     classifier.retired = retired_categories(session)
     return classifier
 
