@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ColumnClause, ColumnElement, and_, case, literal_column, or_, text
+from sqlalchemy import ColumnClause, ColumnElement, and_, literal_column, or_, text
 from sqlmodel import Session, col, select
 
 from core.i18n import translator
@@ -82,11 +82,6 @@ def next_deadline(req: ServiceRequest) -> dt.datetime | None:
     if req.status not in OPEN_STATUSES or req.duplicate_of_id is not None:
         return None
     return req.respond_by if req.responded_at is None else req.resolve_by
-
-
-def next_deadline_sql():
-    """next_deadline as an SQL expression (for open requests)."""
-    return case((col(ServiceRequest.responded_at).is_(None), ServiceRequest.respond_by), else_=ServiceRequest.resolve_by)
 
 
 def waiting(start: dt.datetime | None, end: dt.datetime) -> list[tuple[ColumnElement[bool], Any]]:

@@ -15,8 +15,7 @@ from nlp.model import META_FILE, Classifier
 
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
-_loaded: dict[str, Classifier] = {}  # by resolved path
-_by_path: dict[str, Classifier] = {}  # by the path as recorded (no resolving on every request)
+_loaded: dict[str, Classifier] = {}  # by the path as recorded or given (nothing resolved per request)
 
 
 def register(session: Session, path: Path, activate: bool = True) -> ModelVersion:
@@ -65,7 +64,7 @@ def active_path(session: Session) -> Path | None:
 
 
 def load(path: Path) -> Classifier:
-    key = str(Path(path).resolve())
+    key = str(path)
     with _lock:
         if key not in _loaded:
             _loaded[key] = Classifier(Path(path))
@@ -80,11 +79,9 @@ def get_classifier(session: Session) -> Classifier | None:
     path = active_path(session)
     if path is None:
         return None
-    classifier = _by_path.get(str(path))
-    if classifier is None:
-        if not (path / META_FILE).exists():
-            return None
-        classifier = _by_path[str(path)] = load(path)
+    if str(path) not in _loaded and not (path / META_FILE).exists():
+        return None
+    classifier = load(path)
     classifier.retired = retired_categories(session)
     return classifier
 
