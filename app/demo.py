@@ -11,10 +11,10 @@ import json
 import random
 from collections.abc import Callable
 
+from sqlalchemy import update
 from sqlmodel import Session, select
 
-from core import deadlines
-from core.db import get_engine, row_id
+from core.db import get_engine, row_id, table_of
 from core.migrate import upgrade
 from core.models import (
     Channel,
@@ -33,7 +33,8 @@ from core.models import (
     utcnow,
 )
 from core.taxonomy import sync_categories
-from intake.service import IntakeIn, submit
+from intake.service import IntakeIn, IntakeResult, submit_many
+from nlp.bulk import Assigner
 
 STREET = ("青枫街道", "QF")
 COMMUNITIES = {
@@ -59,6 +60,7 @@ PROJECTS = [
     ("邻里和调解工作室", "邻里纠纷调解驿站", "legal_mediation", 40_000_00, {"每月接待场次": 8}),
     ("悦动文体服务社", "社区文体活动", "culture_sports", 45_000_00, {"每季度活动场次": 12}),
 ]
+_BATCH = 500
 COMMENTS = ["服务很及时，谢谢社区", "态度好，但等了比较久", "问题解决了", "希望以后能更快一点",
             "工作人员很耐心", "还可以", "没有完全解决", "非常满意！"]
 
@@ -140,25 +142,36 @@ def seed_demo(n_requests: int = 3000, seed: int = 7, echo: Callable[[str], None]
         weights = {"QF-FQ": 0.34, "QF-TJ": 0.22, "QF-BL": 0.28, "QF-XH": 0.16}
         codes = list(weights)
         now = utcnow()
-        residents = []
-        for _ in range(max(50, n_requests // 3)):
-            r = Resident(language="zh")
-            session.add(r)
-            residents.append(r)
+        residents = [Resident(language="zh") for _ in range(max(50, n_requests // 3))]
+        session.add_all(residents)
         session.commit()
+        resident_ids = [row_id(r) for r in residents]
+        compounds = {code: [row_id(p) for p in ps[1:]] for code, ps in places.items()}
+        project_ids = {category: [row_id(p) for p in ps] for category, ps in projects.items()}
+        items = []
         for i in range(n_requests):
             row = random.choice(texts)
             code = random.choices(codes, [weights[c] for c in codes])[0]
-            compound = random.choice(places[code][1:])
-            resident = random.choice(residents)
-            result = submit(session, IntakeIn(text=row["text"], channel=random.choice(
-                [Channel.web, Channel.web, Channel.telegram, Channel.survey]), external_id=f"demo-{seed}-{i}",
-                place_id=compound.id, resident_id=resident.id, language="zh"))
-            _age(session, result.request, now, projects, random.random())
-            if (i + 1) % 500 == 0:
-                session.commit()
-                echo(f"  {i + 1} requests")
-        session.commit()
+            days = random.triangular(0, 182, 182)  # more requests lately: demand grows
+            items.append(IntakeIn(
+                text=row["text"], channel=random.choice([Channel.web, Channel.web, Channel.telegram, Channel.survey]),
+                external_id=f"demo-{seed}-{i}", place_id=random.choice(compounds[code]),
+                resident_id=random.choice(resident_ids), language="zh",
+                created_at=now - dt.timedelta(days=182 - days, hours=random.randint(0, 23), minutes=random.randint(0, 59))))
+        # Oldest first, as they would have arrived; in batches through the intake service, which dates
+        # each request, its history and its deadlines from its receipt time.
+        items.sort(key=lambda item: item.created_at or now)
+        clusters = Assigner()
+        for start in range(0, len(items), _BATCH):
+            results = submit_many(session, items[start:start + _BATCH], clusters=clusters)
+            stored = [r.request for r in results if isinstance(r, IntakeResult)]
+            for request in stored:
+                _age(session, request, now, project_ids, random.random())
+            _date_cluster_links(session, [row_id(r) for r in stored])
+            session.commit()
+            session.expunge_all()  # a small identity map keeps each commit cheap
+            echo(f"  {start + len(stored)} requests")
+        street = session.exec(select(Place).where(Place.code == STREET[1])).one()
         publish_demo(session, [row["text"] for row in texts])  # the three ready surveys, open, with sample answers
         _assess_and_plan(session, street, today)  # assessments of this year's projects, next year's plan
     lines = [f"demo street {STREET[0]}: {len(COMMUNITIES)} communities, {n_requests} requests over six months",
@@ -194,15 +207,18 @@ def _assess_and_plan(session: Session, street: Place, today: dt.date) -> None:
     session.commit()
 
 
-def _age(session: Session, req: ServiceRequest, now: dt.datetime, projects: dict, luck: float) -> None:
-    """Move a fresh request into the past and give it a plausible history."""
-    days = random.triangular(0, 182, 182)  # more requests lately: demand grows
-    created = now - dt.timedelta(days=182 - days, hours=random.randint(0, 23), minutes=random.randint(0, 59))
-    req.created_at = req.updated_at = created
-    deadlines.apply(session, req, fresh=True)  # from the new receipt time
-    for ev in session.exec(select(RequestEvent).where(RequestEvent.request_id == req.id)):
-        ev.created_at = created
-        session.add(ev)
+def _date_cluster_links(session: Session, request_ids: list[int]) -> None:
+    """Clustering happens as each request arrives: its history says so at the request's receipt time."""
+    events, requests = table_of(RequestEvent), table_of(ServiceRequest)
+    session.execute(update(events).where(events.c.type == EventType.cluster_linked,
+                                         events.c.request_id.in_(request_ids))
+                    .values(created_at=select(requests.c.created_at).where(requests.c.id == events.c.request_id)
+                            .scalar_subquery()))
+
+
+def _age(session: Session, req: ServiceRequest, now: dt.datetime, projects: dict[str, list[int]], luck: float) -> None:
+    """Give a request received in the past a plausible history since then."""
+    created = req.created_at
     age_days = (now - created).days
     steps = []
     if age_days > 2 or luck < 0.5:
@@ -223,9 +239,9 @@ def _age(session: Session, req: ServiceRequest, now: dt.datetime, projects: dict
         req.responded_at = req.responded_at or when
     if req.status == Status.resolved:
         req.resolved_at = req.updated_at
-        project = random.choice(projects[req.category_code]) if req.category_code in projects else None
-        if project and random.random() < 0.8:
-            req.project_id = project.id
+        project_id = random.choice(projects[req.category_code]) if req.category_code in projects else None
+        if project_id and random.random() < 0.8:
+            req.project_id = project_id
         if random.random() < 0.55:
             score = random.choices([1, 2, 3, 4, 5], [0.04, 0.06, 0.15, 0.35, 0.40])[0]
             session.add(Rating(request_id=req.id, project_id=req.project_id, resident_id=req.resident_id,
