@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from pydantic import BaseModel, Field
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -86,9 +86,10 @@ def _submit(session: Session, data: IntakeIn, *, classify: bool) -> IntakeResult
     contact = clean_text(data.contact, limit=120) if data.contact and data.contact.strip() else None
     external_id = data.external_id or uuid.uuid4().hex
 
-    existing = _find(session, data.channel, external_id)
-    if existing is not None:
-        return IntakeResult(existing, created=False)
+    if data.external_id:  # a key of our own making is new: nothing to look for
+        existing = _find(session, data.channel, external_id)
+        if existing is not None:
+            return IntakeResult(existing, created=False)
     if data.place_id is not None and session.get(Place, data.place_id) is None:
         raise IntakeError("unknown_place")
 
@@ -129,8 +130,20 @@ def _submit(session: Session, data: IntakeIn, *, classify: bool) -> IntakeResult
     if isinstance(outcome, Classified):
         _cluster(session, request)
     _notify(session, request)
-    session.commit()
+    _commit_keeping_state(session)
     return IntakeResult(request, created=True)
+
+
+def _commit_keeping_state(session: Session) -> None:
+    """Commit without expiring what the session holds: every channel reads the new request back
+    for its answer, and expiry made that a SELECT per request (the profile's biggest single cost
+    after classification). What was just written is what the objects hold; values changed by plain
+    statements (cluster links) are set on the objects where they are written."""
+    keep, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = keep
 
 
 @dataclass
@@ -151,10 +164,14 @@ def _predict(session: Session, text: str) -> Classified | str:
         return str(exc) or type(exc).__name__
 
 
+_BY_KEY = (select(col(ServiceRequest.id))
+           .where(col(ServiceRequest.channel) == bindparam("channel"),
+                  col(ServiceRequest.external_id) == bindparam("external_id")))  # built once: it runs per request
+
+
 def _find(session: Session, channel: str, external_id: str) -> ServiceRequest | None:
-    return session.exec(
-        select(ServiceRequest).where(ServiceRequest.channel == channel, ServiceRequest.external_id == external_id)
-    ).first()
+    found = session.execute(_BY_KEY, {"channel": channel, "external_id": external_id}).scalar()
+    return session.get(ServiceRequest, found) if found is not None else None
 
 
 def _cluster(session: Session, request: ServiceRequest) -> None:

@@ -7,6 +7,7 @@ import logging
 import threading
 from pathlib import Path
 
+from sqlalchemy import literal, union_all
 from sqlmodel import Session, col, select
 
 from core.models import Category, ModelVersion
@@ -55,6 +56,13 @@ def rollback(session: Session) -> ModelVersion:
     return activate_version(session, rows[active_idx + 1].version)
 
 
+# What get_classifier needs to know on every request, in one round trip: the active version's path
+# ("m") and the retired categories ("r"). Built once.
+_MODEL_AND_RETIRED = union_all(
+    select(literal("m"), col(ModelVersion.path)).where(col(ModelVersion.active)),
+    select(literal("r"), col(Category.code)).where(col(Category.active).is_(False)))
+
+
 def active_path(session: Session) -> Path | None:
     forced = get_settings().model_path
     if forced:
@@ -74,15 +82,18 @@ def load(path: Path) -> Classifier:
 def get_classifier(session: Session) -> Classifier | None:
     """The active classifier, loaded once per process; None when no model is trained yet. It never
     predicts a category an admin has retired (admin/categories.py), even before retraining. Every call
-    asks the database which version is active (another process may have switched it): one column of
-    one row; the files are looked at only when a version is first loaded."""
-    path = active_path(session)
+    asks the database which version is active and which categories are retired (another process may
+    have changed either): one statement; the files are looked at only when a version is first loaded."""
+    forced = get_settings().model_path
+    rows = session.execute(_MODEL_AND_RETIRED).all()
+    recorded = next((value for kind, value in rows if kind == "m"), None)
+    path = Path(forced) if forced else Path(recorded) if recorded else None
     if path is None:
         return None
     if str(path) not in _loaded and not (path / META_FILE).exists():
         return None
     classifier = load(path)
-    classifier.retired = retired_categories(session)
+    classifier.retired = frozenset(value for kind, value in rows if kind == "r")
     return classifier
 
 
