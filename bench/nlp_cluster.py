@@ -4,12 +4,13 @@
 
 Fills a fresh database (SQLite file by default; pass a PostgreSQL URL to measure that) with a
 street of `--communities` communities of `--compounds` compounds each and `--open` open
-requests, clustered in batch with their ClusterTerm sums, then times `nlp.cluster.assign` for
-`--new` further requests (places table, signature, two indexed lookups, one upsert, flush), with
-and without the commit intake makes anyway, and prints median and p99 (wall time, and the
-process's CPU time, which other jobs on the machine disturb less). Texts are the seed
-set's with random building numbers; as on intake, six in ten requests give their compound,
-one in ten names it in the text, the rest give only their community.
+requests, clustered in batch with their ClusterTerm sums, then times `--new` further requests,
+alternately as intake clusters them (`nlp.cluster.join` before the request's INSERT: places
+table, signature, two indexed lookups, the cluster's writes) and as `nlp.cluster.assign` places a
+stored request (join, then the link and the history row), with and without the commit, and
+prints median and p99 (wall time, and the process's CPU time, which other jobs on the machine
+disturb less). Texts are the seed set's with random building numbers; as on intake, six in ten
+requests give their compound, one in ten names it in the text, the rest give only their community.
 """
 
 from __future__ import annotations
@@ -41,7 +42,15 @@ def main() -> None:
     from sqlmodel import Session, func, select
 
     from core.migrate import upgrade
-    from core.models import Cluster, ClusterTerm, Place, PlaceKind, ServiceRequest, utcnow
+    from core.models import (
+        Cluster,
+        ClusterTerm,
+        Place,
+        PlaceKind,
+        RequestEvent,
+        ServiceRequest,
+        utcnow,
+    )
     from nlp import cluster as C
     from nlp.dataset import SEED_TRAIN, read_jsonl
 
@@ -124,30 +133,47 @@ def main() -> None:
     import cProfile
 
     profiler = cProfile.Profile() if args.profile else None
-    times, cpu, with_commit, joined = [], [], [], 0
+    times: dict[str, list[float]] = defaultdict(list)
+    joined = 0
     with Session(engine) as s:
         for i in range(args.new):
             text, place, comm = request()
             r = ServiceRequest(ticket=f"N{i:09d}", text=text, channel="web", external_id=f"n{i}", community_id=comm,
-                        place_id=place)
+                               place_id=place)
             before = s.exec(select(func.max(Cluster.id))).one()
-            s.add(r)
-            s.flush()  # as intake does: the request is inserted, not yet committed, when it is clustered
+            on_intake = i % 2 == 0  # alternately: intake's order, and assign() for a stored request
+            if not on_intake:
+                s.add(r)
+                s.flush()
             started, started_cpu = time.perf_counter(), time.process_time()
-            if profiler and i:
+            if profiler and i > 1:
                 profiler.enable()
-            c = C.assign(s, r, commit=False)
+            if on_intake:  # the cluster first; the link goes into the request's own INSERT
+                placed = C.join(s, r)
+                c, sim = placed if placed else (None, 0.0)
+            else:
+                c = C.assign(s, r, commit=False)
             if profiler:
                 profiler.disable()
-            times.append((time.perf_counter() - started) * 1000)
-            cpu.append((time.process_time() - started_cpu) * 1000)
+            kind = "join" if on_intake else "assign"
+            times[kind].append((time.perf_counter() - started) * 1000)
+            times[kind + " cpu"].append((time.process_time() - started_cpu) * 1000)
+            if on_intake:  # what intake writes besides: the request with its link, and the history row
+                r.cluster_id = c
+                s.add(r)
+                s.flush()
+                if c is not None:
+                    s.add(RequestEvent(**C.linked_event(r.id, c, sim)))
             s.commit()
-            with_commit.append((time.perf_counter() - started) * 1000)
+            times[kind + " commit"].append((time.perf_counter() - started) * 1000)
             joined += c is not None and c <= before
-    for name, values in (("assign (places, signature, lookups, upsert, flush)", times),
-                         ("  the same, CPU time of this process", cpu),
-                         ("assign + its commit", with_commit)):
-        values = sorted(values[1:])  # the first call loads jieba's IDF table
+    for name, key in (("on intake: join (places, signature, lookups, cluster writes)", "join"),
+                      ("  the same, CPU time of this process", "join cpu"),
+                      ("  join + the request's INSERT + commit", "join commit"),
+                      ("stored request: assign (join, link, history row)", "assign"),
+                      ("  the same, CPU time of this process", "assign cpu"),
+                      ("  assign + its commit", "assign commit")):
+        values = sorted(times[key][1:])  # the first call loads jieba's IDF table
         print(f"{name}, {len(values)} requests: median {statistics.median(values):.2f} ms, "
               f"p99 {values[int(len(values) * 0.99)]:.2f} ms, max {values[-1]:.2f} ms")
     print(f"{joined} joined an existing cluster, {args.new - joined} started one")

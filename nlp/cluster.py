@@ -491,14 +491,17 @@ def _statements(dialect: str) -> dict:
     from core.models import Cluster, ClusterTerm, RequestEvent, ServiceRequest
 
     ct, cl, ev, rq = table_of(ClusterTerm), table_of(Cluster), table_of(RequestEvent), table_of(ServiceRequest)
+    near = ct.alias("near")
     add = postgresql.insert(ct) if dialect == "postgresql" else sqlite.insert(ct)
     return {
+        # the open clusters of the scope that share an anchor term with the request, and of each the
+        # sums best_cluster scores with (marks, categories, the request's terms): one round trip
         "candidates": select(ct.c.cluster_id, ct.c.term, ct.c.weight, cl.c.size)
         .join(cl, cl.c.id == ct.c.cluster_id)
-        .where(ct.c.scope_id == bindparam("scope"), ct.c.term.in_(bindparam("terms", expanding=True)),
-               cl.c.updated_at >= bindparam("since")),
-        "details": select(ct.c.cluster_id, ct.c.term, ct.c.weight)
-        .where(ct.c.cluster_id.in_(bindparam("ids", expanding=True)),
+        .where(ct.c.cluster_id.in_(
+            select(near.c.cluster_id).where(near.c.scope_id == bindparam("scope"),
+                                            near.c.term.in_(bindparam("anchors", expanding=True)))),
+               cl.c.updated_at >= bindparam("since"),
                (ct.c.term < "0") | ct.c.term.in_(bindparam("terms", expanding=True))),
         "top_terms": select(ct.c.term, ct.c.weight).where(ct.c.cluster_id == bindparam("cid"))
         .order_by(ct.c.weight.desc()).limit(24),
@@ -561,16 +564,18 @@ def best_cluster(session, sig: Signature, threshold: float | None = None) -> tup
         return None, 0.0, 0
     rough: dict[int, float] = defaultdict(float)
     sizes: dict[int, int] = {}
+    sums: dict[int, dict[str, float]] = defaultdict(dict)
     since = (sig.at or dt.datetime.now(dt.UTC)) - dt.timedelta(days=ISSUE_DAYS)
-    for cid, t, s, size in conn.execute(q["candidates"], {"scope": sig.scope, "terms": anchors, "since": since}):
-        rough[cid] += sig.vector.get(t, 0.0) * s
+    anchored = set(anchors)
+    for cid, t, s, size in conn.execute(q["candidates"], {"scope": sig.scope, "anchors": anchors, "terms": terms,
+                                                          "since": since}):
+        sums[cid][t] = s
         sizes[cid] = size
+        if t in anchored:
+            rough[cid] += sig.vector.get(t, 0.0) * s
     top = sorted(rough, key=lambda c: (-rough[c] / max(sizes[c], 1), c))[:CANDIDATES]
     if not top:
         return None, 0.0, 0
-    sums: dict[int, dict[str, float]] = defaultdict(dict)
-    for cid, t, s in conn.execute(q["details"], {"ids": top, "terms": terms}):
-        sums[cid][t] = s
     best, best_sim = None, 0.0
     for cid in top:
         if not _evidence(sig, sums[cid]):
@@ -612,24 +617,22 @@ def title_of(text: str, limit: int = 40) -> str:
     return first if len(first) <= limit else first[: limit - 1] + "…"
 
 
-def assign(session, request, threshold: float | None = None, actor_id: int | None = None, commit: bool = True):
-    """Put a stored request into the best accepting open cluster of its place, or a new cluster;
-    returns the cluster's id (None for a text with nothing to cluster on).
-
-    A request without a place gets a cluster of its own that nothing else joins. With
-    commit=False the changes are only flushed: intake commits them with its last commit. The
-    cluster rows are written with plain statements (no ORM objects): intake's latency budget
-    has no room for the ORM's bookkeeping.
+def join(session, request, threshold: float | None = None) -> tuple[int, float] | None:
+    """The cluster a request belongs in: the best accepting open cluster of its place, its sums
+    grown by the request's terms, or a new cluster; returns (cluster id, similarity), or None for a
+    text with nothing to cluster on. Nothing of the request itself is written, so intake can call
+    this before the request's own INSERT and store the link in it (assign below is for a stored
+    request). A request without a place gets a cluster of its own that nothing else joins. The
+    cluster rows are written with plain statements: intake's latency budget has no room for the
+    ORM's bookkeeping.
     """
-    from sqlalchemy.orm.attributes import set_committed_value
-
-    from core.models import EventType, utcnow
-
     with session.no_autoflush:
         sig = request_signature(request, PlaceTable.from_session(session))
         if not sig.vector:
             return None
         cid, sim, size = best_cluster(session, sig, threshold)
+    from core.models import utcnow
+
     conn = session.connection()
     q = _statements(conn.dialect.name)
     now = utcnow()
@@ -650,9 +653,30 @@ def assign(session, request, threshold: float | None = None, actor_id: int | Non
             conn.execute(q["grow_keywords"], {"cid": cid, "now": now, "kw": _keywords(conn, cid, size + 1)})
         else:
             conn.execute(q["grow"], {"cid": cid, "now": now})
-    conn.execute(q["event"], {"request_id": request.id, "type": EventType.cluster_linked, "actor_id": actor_id,
-                              "from_value": None, "to_value": str(cid), "message": f"similarity={sim:.2f}",
-                              "created_at": now})
+    return cid, sim
+
+
+def linked_event(request_id: int, cluster_id: int, similarity: float, actor_id: int | None = None) -> dict:
+    """The history row that says a request joined a cluster."""
+    from core.models import EventType, utcnow
+
+    return {"request_id": request_id, "type": EventType.cluster_linked, "actor_id": actor_id, "from_value": None,
+            "to_value": str(cluster_id), "message": f"similarity={similarity:.2f}", "created_at": utcnow()}
+
+
+def assign(session, request, threshold: float | None = None, actor_id: int | None = None, commit: bool = True):
+    """Put a stored request into its cluster (join above) and record the link; returns the cluster's
+    id (None for a text with nothing to cluster on). With commit=False the changes are only written,
+    not committed."""
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    placed = join(session, request, threshold)
+    if placed is None:
+        return None
+    cid, sim = placed
+    conn = session.connection()
+    q = _statements(conn.dialect.name)
+    conn.execute(q["event"], linked_event(request.id, cid, sim, actor_id))
     conn.execute(q["link"], {"rid": request.id, "cid": cid})
     set_committed_value(request, "cluster_id", cid)  # written above: nothing left for the ORM to flush
     if commit:

@@ -75,6 +75,32 @@ def test_a_clustering_failure_loses_nothing(session, places, with_model, monkeyp
     assert session.exec(select(Cluster)).all() == []
 
 
+def test_a_failure_after_the_cluster_row_is_written_rolls_the_cluster_back_and_keeps_the_request(
+        session, places, with_model, monkeypatch):
+    def broken(*a, **k):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(C, "_upsert", broken)  # after the new cluster's INSERT
+    r = _submit(session, "5号楼楼道灯不亮", places["compound_A1"])
+    session.expire_all()
+    assert session.get(type(r), r.id).cluster_id is None
+    assert session.exec(select(Cluster)).all() == []
+    types = [e.type for e in session.exec(select(RequestEvent).where(RequestEvent.request_id == r.id))]
+    assert EventType.created in types and EventType.cluster_linked not in types
+
+
+def test_intake_stores_the_link_and_its_history_row_with_the_request(session, places, with_model):
+    a = _submit(session, "3号楼电梯又坏了，老人下不了楼", places["compound_A1"])
+    b = _submit(session, "3号楼的电梯坏了好几天了，老人下不了楼", places["compound_A1"])
+    session.expire_all()
+    assert a.cluster_id is not None and a.cluster_id == b.cluster_id
+    assert session.get(Cluster, a.cluster_id).size == 2
+    for r in (a, b):
+        linked = session.exec(select(RequestEvent).where(RequestEvent.request_id == r.id,
+                                                         RequestEvent.type == EventType.cluster_linked)).all()
+        assert [e.to_value for e in linked] == [str(a.cluster_id)]
+
+
 def test_merge_moves_every_request_and_closes_the_source(session, places, with_model):
     a = _submit(session, "3号楼电梯又坏了", places["compound_A1"])
     b = _submit(session, "北门垃圾没人清运，臭气熏天", places["compound_A1"])
