@@ -5,7 +5,7 @@
 Fills a fresh database (SQLite file by default; pass a PostgreSQL URL to measure that) with a
 street of `--communities` communities of `--compounds` compounds each and `--open` open
 requests, clustered in batch with their ClusterTerm sums, then times `--new` further requests,
-alternately as intake clusters them (`nlp.cluster.join` before the request's INSERT: places
+alternately as intake clusters them (`nlp.cluster.candidate` and `join` before the request's INSERT: places
 table, signature, two indexed lookups, the cluster's writes) and as `nlp.cluster.assign` places a
 stored request (join, then the link and the history row), with and without the commit, and
 prints median and p99 (wall time, and the process's CPU time, which other jobs on the machine
@@ -149,8 +149,8 @@ def main() -> None:
             if profiler and i > 1:
                 profiler.enable()
             if on_intake:  # the cluster first; the link goes into the request's own INSERT
-                placed = C.join(s, r)
-                c, sim = placed if placed else (None, 0.0)
+                found = C.candidate(s, r)
+                c, sim = C.join(s, r, found) if found else (None, 0.0)
             else:
                 c = C.assign(s, r, commit=False)
             if profiler:

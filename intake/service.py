@@ -38,7 +38,7 @@ from core.models import (
 from core.places import community_of
 from core.taxonomy import category_name
 from core.text import IntakeError, clean_text
-from nlp.cluster import join, linked_event
+from nlp.cluster import candidate, join, linked_event
 from nlp.model import Prediction
 from nlp.registry import get_classifier
 
@@ -182,8 +182,11 @@ def _cluster(session: Session, request: ServiceRequest) -> tuple[int, float] | N
     """The request's demand cluster, found or started inside a savepoint: a failure leaves the request
     unclustered and rolls back only the clustering, never the request."""
     try:
+        found = candidate(session, request)  # reads first, outside the savepoint (see candidate)
+        if found is None:
+            return None
         with session.begin_nested():
-            return join(session, request)
+            return join(session, request, found)
     except Exception:
         log.exception("clustering failed for request %s", request.ticket)
         return None

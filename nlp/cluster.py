@@ -617,22 +617,37 @@ def title_of(text: str, limit: int = 40) -> str:
     return first if len(first) <= limit else first[: limit - 1] + "…"
 
 
-def join(session, request, threshold: float | None = None) -> tuple[int, float] | None:
-    """The cluster a request belongs in: the best accepting open cluster of its place, its sums
-    grown by the request's terms, or a new cluster; returns (cluster id, similarity), or None for a
-    text with nothing to cluster on. Nothing of the request itself is written, so intake can call
-    this before the request's own INSERT and store the link in it (assign below is for a stored
-    request). A request without a place gets a cluster of its own that nothing else joins. The
-    cluster rows are written with plain statements: intake's latency budget has no room for the
-    ORM's bookkeeping.
-    """
+def candidate(session, request, threshold: float | None = None) -> Found | None:
+    """Reads only: the request's signature and the best accepting open cluster of its place (None for
+    a text with nothing to cluster on). Kept apart from the writes (`join`) so that on SQLite a
+    transaction never starts with a read: one that read before another connection committed cannot
+    then write ("database is locked" at once, whatever the busy timeout)."""
     with session.no_autoflush:
         sig = request_signature(request, PlaceTable.from_session(session))
         if not sig.vector:
             return None
         cid, sim, size = best_cluster(session, sig, threshold)
+    return Found(sig, cid, sim, size)
+
+
+@dataclass
+class Found:
+    sig: Signature
+    cluster_id: int | None  # None: the request starts a cluster
+    similarity: float
+    size: int
+
+
+def join(session, request, found: Found) -> tuple[int, float]:
+    """Grow the cluster `candidate` found by the request's terms, or start one; returns (cluster id,
+    similarity). Nothing of the request itself is written, so intake can call this before the
+    request's own INSERT and store the link in it (assign below is for a stored request). A request
+    without a place gets a cluster of its own that nothing else joins. The cluster rows are written
+    with plain statements: intake's latency budget has no room for the ORM's bookkeeping.
+    """
     from core.models import utcnow
 
+    sig, cid, sim, size = found.sig, found.cluster_id, found.similarity, found.size
     conn = session.connection()
     q = _statements(conn.dialect.name)
     now = utcnow()
@@ -670,10 +685,10 @@ def assign(session, request, threshold: float | None = None, actor_id: int | Non
     not committed."""
     from sqlalchemy.orm.attributes import set_committed_value
 
-    placed = join(session, request, threshold)
-    if placed is None:
+    found = candidate(session, request, threshold)
+    if found is None:
         return None
-    cid, sim = placed
+    cid, sim = join(session, request, found)
     conn = session.connection()
     q = _statements(conn.dialect.name)
     conn.execute(q["event"], linked_event(request.id, cid, sim, actor_id))

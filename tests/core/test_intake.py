@@ -124,3 +124,48 @@ def test_urgent_request_alerts_on_duty_staff_and_acknowledges_resident(session, 
     assert {(o.purpose, o.address) for o in outbox} == {("ack", "42"), ("urgent", "555")}
     assert session.exec(select(StaffCommunity)).all()  # scoping rows exist
     assert session.get(StaffUser, other.id).on_duty  # other community's worker was not alerted
+
+
+def test_intake_beside_writers_that_hold_no_write_lock_keeps_every_request_clustered(engine, session, places,
+                                                                                     with_model, caplog):
+    """Survey responses, rate-limit rows and sessions are written outside intake's SQLite write lock.
+    A transaction that starts with a read cannot write once another connection has committed (SQLite
+    answers "database is locked" at once): intake's clustering must not start that way."""
+    import threading
+
+    from sqlmodel import Session
+
+    from core.models import Resident
+
+    place_id = places["compound_A1"].id
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def other_writer():
+        with Session(engine) as s:
+            while not stop.is_set():
+                s.add(Resident(language="zh"))
+                s.commit()
+
+    def residents_asking(k: int):
+        try:
+            with Session(engine) as s:
+                for i in range(15):
+                    submit(s, IntakeIn(text=f"{i % 5 + 1}号楼门口的路灯坏了，晚上很黑", place_id=place_id,
+                                       external_id=f"t{k}-{i}"))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    writer = threading.Thread(target=other_writer)
+    writer.start()
+    askers = [threading.Thread(target=residents_asking, args=(k,)) for k in range(3)]
+    for t in askers:
+        t.start()
+    for t in askers:
+        t.join()
+    stop.set()
+    writer.join()
+    assert errors == []
+    assert "clustering failed" not in caplog.text
+    stored = session.exec(select(ServiceRequest)).all()
+    assert len(stored) == 45 and all(r.cluster_id is not None for r in stored)
