@@ -320,12 +320,11 @@ class _Pipeline:
         from concurrent.futures import ProcessPoolExecutor
 
         from nlp.cluster import PlaceTable
-        from nlp.registry import active_path, retired_categories
+        from nlp.registry import active_model
 
         self.session = session
-        model = active_path(session)
+        model, self.retired = active_model(session)
         self.model = str(model) if model else None
-        self.retired = retired_categories(session)
         self.table = PlaceTable.from_session(session)
         self.communities: dict[int | None, int | None] = {}
         # fork: the worker starts with the tokeniser and tables this process has loaded already

@@ -63,12 +63,13 @@ _MODEL_AND_RETIRED = union_all(
     select(literal("r"), col(Category.code)).where(col(Category.active).is_(False)))
 
 
-def active_path(session: Session) -> Path | None:
+def active_model(session: Session) -> tuple[Path | None, frozenset[str]]:
+    """The active model's directory (MODEL_PATH when set) and the retired categories, in one statement."""
+    rows = session.execute(_MODEL_AND_RETIRED).all()
     forced = get_settings().model_path
-    if forced:
-        return Path(forced)
-    path = session.exec(select(ModelVersion.path).where(ModelVersion.active)).first()
-    return Path(path) if path else None
+    recorded = next((value for kind, value in rows if kind == "m"), None)
+    path = Path(forced) if forced else Path(recorded) if recorded else None
+    return path, frozenset(value for kind, value in rows if kind == "r")
 
 
 def load(path: Path) -> Classifier:
@@ -84,18 +85,11 @@ def get_classifier(session: Session) -> Classifier | None:
     predicts a category an admin has retired (admin/categories.py), even before retraining. Every call
     asks the database which version is active and which categories are retired (another process may
     have changed either): one statement; the files are looked at only when a version is first loaded."""
-    forced = get_settings().model_path
-    rows = session.execute(_MODEL_AND_RETIRED).all()
-    recorded = next((value for kind, value in rows if kind == "m"), None)
-    path = Path(forced) if forced else Path(recorded) if recorded else None
+    path, retired = active_model(session)
     if path is None:
         return None
     if str(path) not in _loaded and not (path / META_FILE).exists():
         return None
     classifier = load(path)
-    classifier.retired = frozenset(value for kind, value in rows if kind == "r")
+    classifier.retired = retired
     return classifier
-
-
-def retired_categories(session: Session) -> frozenset[str]:
-    return frozenset(session.exec(select(Category.code).where(col(Category.active).is_(False))))
