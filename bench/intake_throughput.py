@@ -66,7 +66,7 @@ def prepare(url: str, model_dir: Path):
 
 
 STAGES = {"clean_text": "validation", "_predict": "classification", "_classify": "classification",
-          "_cluster": "clustering", "_notify": "notification"}
+          "_cluster": "clustering", "_cluster_all": "clustering", "_notify": "notification"}
 
 
 def stage_costs(engine, n: int, sample: list[str]) -> dict[str, float]:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from functools import lru_cache
 
-from sqlalchemy import Table, event, inspect
+from sqlalchemy import Table, event, inspect, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
@@ -59,6 +59,33 @@ def write_lock(session: Session):
     """One writer at a time per process on SQLite: threads racing for its file lock make p99 latency
     explode (see docs/performance.md); PostgreSQL needs no such lock."""
     return _sqlite_writer if session.get_bind().dialect.name == "sqlite" else nullcontext()
+
+
+def holds_uncommitted_writes(session: Session) -> bool:
+    """Whether the session has written (or is about to write) something it has not committed: work
+    that another connection cannot see yet and a commit elsewhere would not include."""
+    if session.new or session.dirty or session.deleted:
+        return True
+    if not session.in_transaction():
+        return False
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":  # the driver opens a transaction only for a write (or a savepoint)
+        return bool(getattr(conn.connection.dbapi_connection, "in_transaction", True))
+    # PostgreSQL gives a transaction an id only when it first writes; reads alone leave it without
+    return conn.execute(_ASSIGNED_XID).scalar() is not None
+
+
+_ASSIGNED_XID = text("SELECT txid_current_if_assigned()")
+
+
+def begin_writing(session: Session) -> None:
+    """Take SQLite's write lock now, for a unit of work that reads what it is about to write over
+    (intake's clustering): a transaction that begins with a read cannot write once another connection
+    has committed ("database is locked" at once, whatever the busy timeout). One that holds the lock
+    already, or has begun otherwise, is left as it is; PostgreSQL needs nothing of this."""
+    conn = session.connection()
+    if conn.dialect.name == "sqlite" and not getattr(conn.connection.dbapi_connection, "in_transaction", True):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def row_id(row: SQLModel) -> int:

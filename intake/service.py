@@ -5,6 +5,12 @@ One commit per request: its cluster, the request, its history and the outbox row
 together, so nothing is ever half stored. Nothing that can fail for reasons of its own comes between
 acceptance and that commit: a classifier failure is caught (the request is kept unclassified and
 flagged for review) and clustering runs in a savepoint (a failure leaves the request unclustered).
+
+Requests submitted at the same time in one process are written together (intake/group_commit.py):
+one classifier call, one read of the rules and one commit for all of them, each still clustered in
+arrival order and answered only once committed. A caller whose session holds writes of its own
+that are not committed yet is served in that session instead, so that they commit with its request
+as they always did.
 """
 
 from __future__ import annotations
@@ -12,17 +18,20 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
+import threading
 import uuid
+import weakref
 from dataclasses import dataclass
 from functools import cache
 
 from pydantic import BaseModel, Field
 from sqlalchemy import bindparam, insert
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from core import deadlines, notify
-from core.db import row_id, table_of, write_lock
+from core.db import begin_writing, holds_uncommitted_writes, row_id, table_of, write_lock
 from core.i18n import gettext
 from core.models import (
     OPEN_STATUSES,
@@ -38,7 +47,8 @@ from core.models import (
 from core.places import community_of
 from core.taxonomy import category_name
 from core.text import IntakeError, clean_text
-from nlp.cluster import candidate, join, linked_event
+from intake.group_commit import GroupCommit
+from nlp.cluster import PlaceTable, candidate, join, linked_event
 from nlp.model import Prediction
 from nlp.registry import get_classifier
 
@@ -77,65 +87,176 @@ def new_ticket() -> str:
 
 
 def submit(session: Session, data: IntakeIn, *, classify: bool = True) -> IntakeResult:
-    with write_lock(session):
-        return _submit(session, data, classify=classify)
+    """Store a resident's request (or find the delivery stored before); raises IntakeError when it
+    cannot be taken. The request comes back as an object of `session`, committed."""
+    if holds_uncommitted_writes(session):
+        with write_lock(session):
+            outcome = _write(session, [(data, classify)])[0]
+    else:
+        outcome = _batcher(session.get_bind()).submit((data, classify))
+        if isinstance(outcome, IntakeResult):
+            outcome = _adopt(session, outcome)
+    if isinstance(outcome, IntakeError):
+        raise outcome
+    return outcome
 
 
-def _submit(session: Session, data: IntakeIn, *, classify: bool) -> IntakeResult:
-    text = clean_text(data.text)
-    contact = clean_text(data.contact, limit=120) if data.contact and data.contact.strip() else None
-    external_id = data.external_id or uuid.uuid4().hex
+_batchers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_batchers_lock = threading.Lock()
 
-    if data.external_id:  # a key of our own making is new: nothing to look for
-        existing = _find(session, data.channel, external_id)
+
+def _batcher(engine) -> GroupCommit:
+    with _batchers_lock:
+        batcher = _batchers.get(engine)
+        if batcher is None:
+            batcher = _batchers[engine] = GroupCommit(lambda items: _write_batch(engine, items))
+        return batcher
+
+
+def _write_batch(engine: Engine, items: list[tuple[IntakeIn, bool]]) -> list:
+    """A batch of the group commit, in a session of its own (closed before the callers take their
+    requests over: objects of a closed session can join another)."""
+    with Session(engine) as session, write_lock(session):
+        return _write(session, items)
+
+
+def _adopt(session: Session, result: IntakeResult) -> IntakeResult:
+    """A request that another session wrote, as an object of `session`: a new one joins it as it is
+    (no SQL); one stored before, which other callers may hold too, is read afresh."""
+    if result.created:
+        session.add(result.request)
+        return result
+    return IntakeResult(session.get_one(ServiceRequest, row_id(result.request)), created=False)
+
+
+def _write(session: Session, items: list[tuple[IntakeIn, bool]]) -> list[IntakeResult | IntakeError]:
+    """Write the items in one transaction; returns one outcome per item, in order."""
+    try:
+        return _write_together(session, items)
+    except IntegrityError:
+        # Another process stored one of these deliveries first (or, rarely, a ticket collided):
+        # nothing of the batch is kept; each item is written again on its own.
+        session.rollback()
+        if len(items) > 1:
+            out: list = []
+            for item in items:
+                out += _write(session, [item])
+                session.expunge_all()  # what a later rollback expires must not be what a caller reads
+            return out
+        data = items[0][0]
+        existing = _find(session, data.channel, data.external_id) if data.external_id else None
         if existing is not None:
-            return IntakeResult(existing, created=False)
-    if data.place_id is not None and session.get(Place, data.place_id) is None:
-        raise IntakeError("unknown_place")
+            return [IntakeResult(existing, created=False)]
+        raise
+
+
+@dataclass
+class _New:
+    index: int
+    data: IntakeIn
+    text: str
+    contact: str | None
+    external_id: str
+    classify: bool
+
+
+def _write_together(session: Session, items: list[tuple[IntakeIn, bool]]) -> list[IntakeResult | IntakeError]:
+    results: list = [None] * len(items)
+    checked = []
+    for i, (data, classify) in enumerate(items):
+        try:
+            text = clean_text(data.text)
+            contact = clean_text(data.contact, limit=120) if data.contact and data.contact.strip() else None
+        except IntakeError as exc:
+            results[i] = exc
+            continue
+        checked.append(_New(i, data, text, contact, data.external_id or uuid.uuid4().hex, classify))
+
+    stored = _stored(session, [(n.data.channel, n.external_id) for n in checked if n.data.external_id])
+    first: dict[tuple[str, str], int] = {}  # a delivery repeated within the batch → its first index
+    repeats, fresh = [], []
+    for n in checked:
+        key = (n.data.channel, n.external_id)
+        if key in stored:
+            results[n.index] = IntakeResult(stored[key], created=False)
+        elif key in first:
+            repeats.append((n.index, first[key]))
+        elif n.data.place_id is not None and session.get(Place, n.data.place_id) is None:
+            results[n.index] = IntakeError("unknown_place")
+        else:
+            first[key] = n.index
+            fresh.append(n)
+    if not fresh:
+        return _with_repeats(results, repeats)
 
     # Classify before writing: it is computation only, and a failure is caught and recorded, so the
-    # request, its history, its cluster and its notifications go to the database in ONE commit.
-    outcome = _predict(session, text) if classify else None
-    request = ServiceRequest(
-        ticket=new_ticket(), text=text, language=data.language, channel=data.channel,
-        external_id=external_id, resident_id=data.resident_id, contact=contact,
-        place_id=data.place_id, community_id=community_of(session, data.place_id),
-    )
-    if isinstance(outcome, Classified):
-        pred = outcome.prediction
-        request.category_code, request.kind, request.urgent = pred.category, pred.kind, pred.urgent
-        request.confidence, request.keywords, request.needs_review = pred.confidence, pred.keywords, pred.needs_review
-        request.model_version = outcome.version
-    elif outcome is not None:
-        request.needs_review = True
-    deadlines.apply(session, request, fresh=True)  # response and resolution deadlines, in the same INSERT
-    # The cluster first, so that the link goes into the request's own INSERT and its history row
-    # into the one INSERT of the request's events (two statements fewer than linking afterwards).
-    placed = _cluster(session, request) if isinstance(outcome, Classified) else None
-    request.cluster_id = placed[0] if placed else None
-    session.add(request)
-    try:
-        session.flush()
-    except IntegrityError:
-        # Another process stored the same delivery first (or, rarely, the ticket collided).
-        session.rollback()
-        existing = _find(session, data.channel, external_id)
-        if existing is not None:
-            return IntakeResult(existing, created=False)
-        raise
-    request_id = row_id(request)  # flushed above
-    session.add(RequestEvent(request_id=request_id, type=EventType.created, to_value=data.channel))
-    if isinstance(outcome, Classified):
-        pred = outcome.prediction
-        session.add(RequestEvent(request_id=request_id, type=EventType.classified, to_value=pred.category,
+    # requests, their history, their clusters and their notifications go to the database in ONE commit.
+    to_classify = [n for n in fresh if n.classify]
+    outcomes: dict[int, Classified | str] = dict(zip((n.index for n in to_classify),
+                                                     _predict(session, [n.text for n in to_classify]), strict=True))
+    rules = deadlines.rules(session)
+    places = PlaceTable.from_session(session)
+    drafts = []
+    for n in fresh:
+        # A plain row (the ORM's constructor costs more than everything else a request writes)
+        row = {**_request_defaults(), "ticket": new_ticket(), "text": n.text, "language": n.data.language,
+               "channel": n.data.channel, "external_id": n.external_id, "resident_id": n.data.resident_id,
+               "contact": n.contact, "place_id": n.data.place_id,
+               "community_id": community_of(session, n.data.place_id)}
+        outcome = outcomes.get(n.index)
+        if isinstance(outcome, Classified):
+            pred = outcome.prediction
+            row.update(category_code=pred.category, kind=pred.kind, urgent=pred.urgent, confidence=pred.confidence,
+                       keywords=pred.keywords, needs_review=pred.needs_review, model_version=outcome.version)
+        elif outcome is not None:
+            row["needs_review"] = True
+        respond, resolve = deadlines.durations(rules, bool(row["urgent"]), row["category_code"])
+        row.update(respond_by=row["created_at"] + respond, resolve_by=row["created_at"] + resolve)
+        drafts.append((n, row, outcome))
+    # The clusters first, in arrival order (a request may join one started earlier in the batch), so
+    # that each link goes into the request's own INSERT and its history row with its other events.
+    begin_writing(session)
+    placed_all = _cluster_all(session, [_Draft(row) if isinstance(outcome, Classified) else None
+                                        for _, row, outcome in drafts], places)
+    for (_, row, _), placed in zip(drafts, placed_all, strict=True):
+        row["cluster_id"] = placed[0] if placed else None
+    # one INSERT for the batch, its ids in order; then the rows as objects, read back in one SELECT
+    ids = list(session.execute(_INSERT_REQUESTS, [row for _, row, _ in drafts]).scalars())
+    loaded = {r.id: r for r in session.exec(select(ServiceRequest).where(col(ServiceRequest.id).in_(ids)))}
+    written = [(n, loaded[rid], outcome, placed)
+               for (n, _, outcome), rid, placed in zip(drafts, ids, placed_all, strict=True)]
+
+    events = []
+    for n, request, outcome, placed in written:
+        request_id = row_id(request)
+        events.append(_event(request_id, EventType.created, to_value=n.data.channel))
+        if isinstance(outcome, Classified):
+            pred = outcome.prediction
+            events.append(_event(request_id, EventType.classified, to_value=pred.category,
                                  message=f"kind={pred.kind} urgent={pred.urgent} confidence={pred.confidence:.2f}"))
-    elif outcome is not None:
-        session.add(RequestEvent(request_id=request_id, type=EventType.classification_failed, message=outcome[:500]))
-    if placed:
-        session.add(RequestEvent(**linked_event(request_id, *placed)))
-    _notify(session, request)
+        elif outcome is not None:
+            events.append(_event(request_id, EventType.classification_failed, message=outcome[:500]))
+        if placed:
+            events.append(linked_event(request_id, *placed))
+        results[n.index] = IntakeResult(request, created=True)
+    session.execute(insert(table_of(RequestEvent)), events)
+    categories = _categories(session, {r.category_code for _, r, _, _ in written if r.category_code})
+    for _, request, _, _ in written:
+        _notify(session, request, categories)
     _commit_keeping_state(session)
-    return IntakeResult(request, created=True)
+    return _with_repeats(results, repeats)
+
+
+def _with_repeats(results: list, repeats: list[tuple[int, int]]) -> list:
+    for i, first in repeats:
+        earlier = results[first]
+        results[i] = IntakeResult(earlier.request, created=False) if isinstance(earlier, IntakeResult) else earlier
+    return results
+
+
+def _event(request_id: int, type_: str, *, to_value: str | None = None, message: str = "") -> dict:
+    return {"request_id": request_id, "type": type_, "actor_id": None, "from_value": None, "to_value": to_value,
+            "message": message, "created_at": utcnow()}
 
 
 def _commit_keeping_state(session: Session) -> None:
@@ -156,21 +277,39 @@ class Classified:
     version: str
 
 
-def _predict(session: Session, text: str) -> Classified | str:
-    """The classifier's answer, or why there is none (the request is then kept for a worker)."""
+def _predict(session: Session, texts: list[str]) -> list[Classified | str]:
+    """The classifier's answer for each text, or why there is none (the request is then kept for a worker)."""
+    if not texts:
+        return []
     try:
         classifier = get_classifier(session)
         if classifier is None:
             raise RuntimeError("no trained model is active")
-        return Classified(classifier.predict([text])[0], classifier.version)
+        return [Classified(p, classifier.version) for p in classifier.predict(texts)]
     except Exception as exc:
         log.exception("classification failed")
-        return str(exc) or type(exc).__name__
+        return [str(exc) or type(exc).__name__] * len(texts)
+
+
+_INSERT_REQUESTS = insert(table_of(ServiceRequest)).returning(col(ServiceRequest.id), sort_by_parameter_order=True)
+_STORED = (select(col(ServiceRequest.id), col(ServiceRequest.external_id))
+           .where(col(ServiceRequest.channel) == bindparam("channel"),
+                  col(ServiceRequest.external_id).in_(bindparam("keys", expanding=True))))  # built once
+
+
+def _stored(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[str, str], ServiceRequest]:
+    """The requests already stored under these deliveries' keys (a statement per channel of a batch)."""
+    by_channel: dict[str, set[str]] = {}
+    for channel, key in keys:
+        by_channel.setdefault(channel, set()).add(key)
+    found = [(channel, eid, rid) for channel, wanted in by_channel.items()
+             for rid, eid in session.execute(_STORED, {"channel": channel, "keys": sorted(wanted)})]
+    return {(channel, eid): session.get_one(ServiceRequest, rid) for channel, eid, rid in found}
 
 
 _BY_KEY = (select(col(ServiceRequest.id))
            .where(col(ServiceRequest.channel) == bindparam("channel"),
-                  col(ServiceRequest.external_id) == bindparam("external_id")))  # built once: it runs per request
+                  col(ServiceRequest.external_id) == bindparam("external_id")))  # built once
 
 
 def _find(session: Session, channel: str, external_id: str) -> ServiceRequest | None:
@@ -178,11 +317,34 @@ def _find(session: Session, channel: str, external_id: str) -> ServiceRequest | 
     return session.get(ServiceRequest, found) if found is not None else None
 
 
-def _cluster(session: Session, request: ServiceRequest) -> tuple[int, float] | None:
+class _Draft:
+    """A request not yet inserted, as clustering reads it (the attributes of its row)."""
+
+    def __init__(self, row: dict):
+        self.__dict__.update(row)
+
+
+def _cluster_all(session: Session, drafts: list[_Draft | None], places: PlaceTable) -> list[tuple[int, float] | None]:
+    """Each request's cluster (None where there is nothing to cluster on), in one savepoint for the
+    batch; if anything fails, that savepoint is rolled back and each request tried again in one of
+    its own (`_cluster`), so that a failure leaves only its own request unclustered."""
+    try:
+        with session.begin_nested():
+            out = []
+            for draft in drafts:
+                found = candidate(session, draft, places=places) if draft is not None else None
+                out.append(join(session, draft, found) if found is not None else None)
+            return out
+    except Exception:
+        log.warning("clustering a batch failed: each request is clustered on its own", exc_info=True)
+    return [_cluster(session, draft, places) if draft is not None else None for draft in drafts]
+
+
+def _cluster(session: Session, request, places: PlaceTable) -> tuple[int, float] | None:
     """The request's demand cluster, found or started inside a savepoint: a failure leaves the request
     unclustered and rolls back only the clustering, never the request."""
     try:
-        found = candidate(session, request)  # reads first, outside the savepoint (see candidate)
+        found = candidate(session, request, places=places)  # reads first, outside the savepoint (see candidate)
         if found is None:
             return None
         with session.begin_nested():
@@ -192,8 +354,16 @@ def _cluster(session: Session, request: ServiceRequest) -> tuple[int, float] | N
         return None
 
 
-def _notify(session: Session, request: ServiceRequest) -> None:
-    category = session.get(Category, request.category_code) if request.category_code else None
+def _categories(session: Session, codes: set[str]) -> dict[str, Category]:
+    if not codes:
+        return {}
+    return {c.code: c for c in session.exec(select(Category).where(col(Category.code).in_(codes)))}
+
+
+def _notify(session: Session, request: ServiceRequest, categories: dict[str, Category] | None = None) -> None:
+    if categories is None:
+        categories = _categories(session, {request.category_code} if request.category_code else set())
+    category = categories.get(request.category_code) if request.category_code else None
     name = category_name(category, request.language) if category else ""
     _ = gettext(request.language)
     notify.to_resident(session, request, _("We received your request, ticket {ticket}, category: {category}.").format(
@@ -366,8 +536,9 @@ def _submit_many(session: Session, items: list[IntakeIn], notify_: bool, keyword
             for r, _ in classified:
                 r.cluster_id = None
     if notify_:
+        categories = _categories(session, {r.category_code for r in requests if r.category_code})
         for request in requests:
-            _notify(session, request)
+            _notify(session, request, categories)
     session.commit()
     return results
 

@@ -617,13 +617,14 @@ def title_of(text: str, limit: int = 40) -> str:
     return first if len(first) <= limit else first[: limit - 1] + "…"
 
 
-def candidate(session, request, threshold: float | None = None) -> Found | None:
+def candidate(session, request, threshold: float | None = None, places: PlaceTable | None = None) -> Found | None:
     """Reads only: the request's signature and the best accepting open cluster of its place (None for
     a text with nothing to cluster on). Kept apart from the writes (`join`) so that on SQLite a
     transaction never starts with a read: one that read before another connection committed cannot
-    then write ("database is locked" at once, whatever the busy timeout)."""
+    then write ("database is locked" at once, whatever the busy timeout). `places`: the places table,
+    when the caller has read it already (intake, once for a batch)."""
     with session.no_autoflush:
-        sig = request_signature(request, PlaceTable.from_session(session))
+        sig = request_signature(request, places or PlaceTable.from_session(session))
         if not sig.vector:
             return None
         cid, sim, size = best_cluster(session, sig, threshold)
