@@ -15,6 +15,7 @@ deadline is never pulled earlier again.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnClause, ColumnElement, and_, literal_column, or_, text
@@ -38,7 +39,16 @@ def rules(session: Session) -> list[DeadlineRule]:
     return list(session.exec(select(DeadlineRule).order_by(col(DeadlineRule.id))))
 
 
-def _best(rows: list[DeadlineRule], urgent: bool, category: str | None, field: str) -> int | None:
+_RULE_VALUES = select(DeadlineRule.urgent, DeadlineRule.category_code, DeadlineRule.respond_hours,
+                      DeadlineRule.resolve_hours).order_by(col(DeadlineRule.id))
+
+
+def rule_values(session: Session) -> list[Any]:
+    """The rules as plain rows, for `durations` (intake reads them for every batch: no ORM objects)."""
+    return list(session.connection().execute(_RULE_VALUES))
+
+
+def _best(rows: Sequence[Any], urgent: bool, category: str | None, field: str) -> int | None:
     best, best_rank = None, -1
     for r in rows:
         hours = getattr(r, field)
@@ -51,7 +61,7 @@ def _best(rows: list[DeadlineRule], urgent: bool, category: str | None, field: s
     return best
 
 
-def durations(rows: list[DeadlineRule], urgent: bool, category: str | None) -> tuple[dt.timedelta, dt.timedelta]:
+def durations(rows: Sequence[Any], urgent: bool, category: str | None) -> tuple[dt.timedelta, dt.timedelta]:
     """(time to respond, time to resolve) for a request of this urgency and category."""
     respond_hours = _best(rows, urgent, category, "respond_hours")
     resolve_hours = _best(rows, urgent, category, "resolve_hours")

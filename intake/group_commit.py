@@ -28,26 +28,34 @@ class GroupCommit:
     def __init__(self, write: Callable[[list], list]):
         self._write = write
         self._queue: list[_Slot] = []
-        self._queue_lock = threading.Lock()
-        self._writer = threading.Lock()  # one batch at a time
+        self._writing = False  # one batch at a time
+        self._changed = threading.Condition()
 
     def submit(self, item: Any) -> Any:
         """The outcome `write` gave for this item; an exception (its own, or the batch's) is raised."""
         slot = _Slot(item)
-        with self._queue_lock:
+        with self._changed:
             self._queue.append(slot)
-        while not slot.done:
-            with self._writer:
+            while True:
+                # Waiters sleep on the condition, not on a lock they would each have to take in turn:
+                # a finished batch wakes its callers at once, and the next batch takes all who queued.
+                while self._writing and not slot.done:
+                    self._changed.wait()
                 if slot.done:
                     break
-                with self._queue_lock:
-                    batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
+                self._writing = True
+                batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
+                self._changed.release()
                 try:
                     outcomes = self._write([s.item for s in batch])
                 except BaseException as exc:  # the whole batch failed: every caller hears why
                     outcomes = [exc] * len(batch)
+                finally:
+                    self._changed.acquire()
                 for s, outcome in zip(batch, outcomes, strict=True):
                     s.outcome, s.done = outcome, True
+                self._writing = False
+                self._changed.notify_all()
         if isinstance(slot.outcome, BaseException):
             raise slot.outcome
         return slot.outcome

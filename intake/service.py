@@ -23,6 +23,7 @@ import uuid
 import weakref
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from pydantic import BaseModel, Field
 from sqlalchemy import bindparam, insert
@@ -194,7 +195,7 @@ def _write_together(session: Session, items: list[tuple[IntakeIn, bool]]) -> lis
     to_classify = [n for n in fresh if n.classify]
     outcomes: dict[int, Classified | str] = dict(zip((n.index for n in to_classify),
                                                      _predict(session, [n.text for n in to_classify]), strict=True))
-    rules = deadlines.rules(session)
+    rules = deadlines.rule_values(session)
     places = PlaceTable.from_session(session)
     drafts = []
     for n in fresh:
@@ -221,7 +222,8 @@ def _write_together(session: Session, items: list[tuple[IntakeIn, bool]]) -> lis
     for (_, row, _), placed in zip(drafts, placed_all, strict=True):
         row["cluster_id"] = placed[0] if placed else None
     # one INSERT for the batch, its ids in order; then the rows as objects, read back in one SELECT
-    ids = list(session.execute(_INSERT_REQUESTS, [row for _, row, _ in drafts]).scalars())
+    conn = session.connection()
+    ids = list(conn.execute(_INSERT_REQUESTS, [row for _, row, _ in drafts]).scalars())
     loaded = {r.id: r for r in session.exec(select(ServiceRequest).where(col(ServiceRequest.id).in_(ids)))}
     written = [(n, loaded[rid], outcome, placed)
                for (n, _, outcome), rid, placed in zip(drafts, ids, placed_all, strict=True)]
@@ -239,7 +241,7 @@ def _write_together(session: Session, items: list[tuple[IntakeIn, bool]]) -> lis
         if placed:
             events.append(linked_event(request_id, *placed))
         results[n.index] = IntakeResult(request, created=True)
-    session.execute(insert(table_of(RequestEvent)), events)
+    conn.execute(_INSERT_EVENTS, events)
     categories = _categories(session, {r.category_code for _, r, _, _ in written if r.category_code})
     for _, request, _, _ in written:
         _notify(session, request, categories)
@@ -291,6 +293,7 @@ def _predict(session: Session, texts: list[str]) -> list[Classified | str]:
         return [str(exc) or type(exc).__name__] * len(texts)
 
 
+_INSERT_EVENTS = insert(table_of(RequestEvent))
 _INSERT_REQUESTS = insert(table_of(ServiceRequest)).returning(col(ServiceRequest.id), sort_by_parameter_order=True)
 _STORED = (select(col(ServiceRequest.id), col(ServiceRequest.external_id))
            .where(col(ServiceRequest.channel) == bindparam("channel"),
@@ -303,7 +306,7 @@ def _stored(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[str, st
     for channel, key in keys:
         by_channel.setdefault(channel, set()).add(key)
     found = [(channel, eid, rid) for channel, wanted in by_channel.items()
-             for rid, eid in session.execute(_STORED, {"channel": channel, "keys": sorted(wanted)})]
+             for rid, eid in session.connection().execute(_STORED, {"channel": channel, "keys": sorted(wanted)})]
     return {(channel, eid): session.get_one(ServiceRequest, rid) for channel, eid, rid in found}
 
 
@@ -354,17 +357,22 @@ def _cluster(session: Session, request, places: PlaceTable) -> tuple[int, float]
         return None
 
 
-def _categories(session: Session, codes: set[str]) -> dict[str, Category]:
+_NAMES = (select(col(Category.code), col(Category.name_zh), col(Category.name_en))
+          .where(col(Category.code).in_(bindparam("codes", expanding=True))))
+
+
+def _categories(session: Session, codes: set[str]) -> dict[str, Any]:
+    """The names of these categories (rows with name_zh and name_en), in one statement."""
     if not codes:
         return {}
-    return {c.code: c for c in session.exec(select(Category).where(col(Category.code).in_(codes)))}
+    return {row.code: row for row in session.connection().execute(_NAMES, {"codes": sorted(codes)})}
 
 
-def _notify(session: Session, request: ServiceRequest, categories: dict[str, Category] | None = None) -> None:
+def _notify(session: Session, request: ServiceRequest, categories: dict[str, Any] | None = None) -> None:
     if categories is None:
         categories = _categories(session, {request.category_code} if request.category_code else set())
     category = categories.get(request.category_code) if request.category_code else None
-    name = category_name(category, request.language) if category else ""
+    name = category_name(category, request.language) if category is not None else ""
     _ = gettext(request.language)
     notify.to_resident(session, request, _("We received your request, ticket {ticket}, category: {category}.").format(
         ticket=request.ticket, category=name or _("to be classified by a worker")), purpose="ack")
@@ -466,7 +474,7 @@ def _submit_many(session: Session, items: list[IntakeIn], notify_: bool, keyword
                                       for _, data, text, _, _ in fresh], keywords)
     else:
         analyses = [analysed[i] for i, *_ in fresh]
-    rules = deadlines.rules(session)
+    rules = deadlines.rule_values(session)
     now = utcnow()
     rows = []
     for (_, data, text, contact, eid), analysis in zip(fresh, analyses, strict=True):

@@ -65,7 +65,7 @@ _MODEL_AND_RETIRED = union_all(
 
 def active_model(session: Session) -> tuple[Path | None, frozenset[str]]:
     """The active model's directory (MODEL_PATH when set) and the retired categories, in one statement."""
-    rows = session.execute(_MODEL_AND_RETIRED).all()
+    rows = session.connection().execute(_MODEL_AND_RETIRED).all()
     forced = get_settings().model_path
     recorded = next((value for kind, value in rows if kind == "m"), None)
     path = Path(forced) if forced else Path(recorded) if recorded else None

@@ -153,7 +153,7 @@ def test_group_commit_writes_what_queued_behind_a_batch_in_one_go():
     others = [threading.Thread(target=call, args=(x,)) for x in (1, 2, 3)]
     for t in others:
         t.start()
-    while len(gc._queue) < 3:
+    while len(gc._queue) < 3:  # the three wait behind the first batch
         threading.Event().wait(0.01)
     release.set()
     for t in [first, *others]:
