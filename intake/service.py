@@ -1,16 +1,17 @@
 """The one intake service every channel calls: validate → classify → cluster → persist → notify.
 
 Idempotent on (channel, external_id): a repeated delivery returns the request already stored.
-One commit per request: its cluster, the request, its history and the outbox rows are written
-together, so nothing is ever half stored. Nothing that can fail for reasons of its own comes between
-acceptance and that commit: a classifier failure is caught (the request is kept unclassified and
-flagged for review) and clustering runs in a savepoint (a failure leaves the request unclustered).
+One transaction for what a request writes: its cluster, the request, its history and the outbox
+rows are committed together, so nothing is ever half stored. Nothing that can fail for reasons of
+its own comes between acceptance and that commit: a classifier failure is caught (the request is
+kept unclassified and flagged for review) and clustering runs in a savepoint (a failure leaves the
+request unclustered).
 
-Requests submitted at the same time in one process are written together (intake/group_commit.py):
-one classifier call, one read of the rules and one commit for all of them, each still clustered in
-arrival order and answered only once committed. A caller whose session holds writes of its own
-that are not committed yet is served in that session instead, so that they commit with its request
-as they always did.
+Requests submitted at the same time in one process share that transaction (intake/group_commit.py):
+one classifier call, one read of the rules, one INSERT and one commit for all of them, each still
+clustered in arrival order and answered only once committed. A caller whose session holds writes of
+its own that are not committed yet is served in that session instead, so that they commit with its
+request as they always did.
 """
 
 from __future__ import annotations
