@@ -15,12 +15,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import Date, Float, Numeric, bindparam, case, cast, func, literal_column, text
 from sqlmodel import Session, col, delete, select
 
-from core.db import row_id, write_lock
+from core.db import write_lock
 from core.localtime import day_bounds, local_date, local_days, sql_month, start_of_day
 from core.localtime import today as local_today
 from core.models import (
     OPEN_STATUSES,
-    Cluster,
     DemandDay,
     DemandDirty,
     Rating,
@@ -122,12 +121,8 @@ def hot_clusters(session: Session, user: StaffUser, community: int | None = None
     scope = community_scope(session, user)
     if community is not None:
         scope = [community] if scope is None or community in scope else []
-    out = []
-    for h in rank(session, limit=limit, scope=scope):
-        c = session.get(Cluster, h.cluster_id)
-        assert c is not None, "rank() reads the clusters it returns"
-        out.append(HotCluster(row_id(c), h.title or c.title, c.place_id, h.requests, h.last_at, round(h.heat, 1)))
-    return out
+    return [HotCluster(h.cluster_id, h.title, h.place_id, h.requests, h.last_at, round(h.heat, 1))
+            for h in rank(session, limit=limit, scope=scope)]
 
 
 def demand_counts(session: Session, user: StaffUser, months: int, community: int | None,
