@@ -175,6 +175,7 @@ def _write_together(session: Session, items: list[tuple[IntakeIn, bool]]) -> lis
         checked.append(_New(i, data, text, contact, data.external_id or uuid.uuid4().hex, classify))
 
     stored = _stored(session, [(n.data.channel, n.external_id) for n in checked if n.data.external_id])
+    places = PlaceTable.from_session(session)  # id → kind and community, read again when a place changes
     first: dict[tuple[str, str], int] = {}  # a delivery repeated within the batch → its first index
     repeats, fresh = [], []
     for n in checked:
@@ -183,7 +184,7 @@ def _write_together(session: Session, items: list[tuple[IntakeIn, bool]]) -> lis
             results[n.index] = IntakeResult(stored[key], created=False)
         elif key in first:
             repeats.append((n.index, first[key]))
-        elif n.data.place_id is not None and session.get(Place, n.data.place_id) is None:
+        elif n.data.place_id is not None and n.data.place_id not in places.places:
             results[n.index] = IntakeError("unknown_place")
         else:
             first[key] = n.index
@@ -197,14 +198,13 @@ def _write_together(session: Session, items: list[tuple[IntakeIn, bool]]) -> lis
     outcomes: dict[int, Classified | str] = dict(zip((n.index for n in to_classify),
                                                      _predict(session, [n.text for n in to_classify]), strict=True))
     rules = deadlines.rule_values(session)
-    places = PlaceTable.from_session(session)
     drafts = []
     for n in fresh:
         # A plain row (the ORM's constructor costs more than everything else a request writes)
         row = {**_request_defaults(), "ticket": new_ticket(), "text": n.text, "language": n.data.language,
                "channel": n.data.channel, "external_id": n.external_id, "resident_id": n.data.resident_id,
                "contact": n.contact, "place_id": n.data.place_id,
-               "community_id": community_of(session, n.data.place_id)}
+               "community_id": places.places[n.data.place_id].community if n.data.place_id is not None else None}
         outcome = outcomes.get(n.index)
         if isinstance(outcome, Classified):
             pred = outcome.prediction
