@@ -31,7 +31,10 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=40, max_overflow=0)
+    # A pool as large as the web server's thread pool: at 10 (+20 overflow), a saturated server opened
+    # and closed several PostgreSQL connections a second, each a new backend (docs/performance.md).
+    size = get_settings().database_pool_size
+    return create_engine(url, pool_pre_ping=True, pool_size=size, max_overflow=max(size // 4, 1))
 
 
 @lru_cache

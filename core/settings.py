@@ -18,6 +18,10 @@ class Settings(BaseSettings):
     environment: str = Field("development", description="development | production | test")
     var_dir: Path = Field(PROJECT_ROOT / "var", description="where the database, secret and models live")
     database_url: str = Field("", description="SQLAlchemy URL; default is an SQLite file in var/")
+    database_pool_size: int = Field(40, ge=1, le=1000, description=(
+        "PostgreSQL connections each process keeps open: one per web thread (40), so that a busy "
+        "server does not open and close one a request; processes × this must stay below the server's "
+        "max_connections"))
     secret_key: str = Field("", description="signs sessions and CSRF tokens; generated into var/ if unset")
     model_path: Path | None = Field(None, description="force a model directory instead of the active version")
     log_level: str = "INFO"
