@@ -77,10 +77,9 @@ def extended(session: Session, req: ServiceRequest) -> bool:
         [EventType.response_extended, EventType.resolution_extended]))).first() is not None
 
 
-def apply(session: Session, req: ServiceRequest, *, fresh: bool = False, rows: list[DeadlineRule] | None = None) -> None:
-    """Set the request's deadlines from the rules (no commit). `fresh`: a new request, nothing extended;
-    `rows`: the rules, when the caller has read them already (intake, for a whole batch)."""
-    respond, resolve = durations(rules(session) if rows is None else rows, bool(req.urgent), req.category_code)
+def apply(session: Session, req: ServiceRequest, *, fresh: bool = False) -> None:
+    """Set the request's deadlines from the rules (no commit). `fresh`: a new request, nothing extended."""
+    respond, resolve = durations(rules(session), bool(req.urgent), req.category_code)
     respond_by, resolve_by = req.created_at + respond, req.created_at + resolve
     if not fresh and extended(session, req):  # an extension stands: the rules may only move it later
         respond_by = max(respond_by, req.respond_by or respond_by)

@@ -20,8 +20,8 @@ class Settings(BaseSettings):
     database_url: str = Field("", description="SQLAlchemy URL; default is an SQLite file in var/")
     database_pool_size: int = Field(40, ge=1, le=1000, description=(
         "PostgreSQL connections each process keeps open: one per web thread (40), so that a busy "
-        "server does not open and close one a request; processes × this must stay below the server's "
-        "max_connections"))
+        "server does not open and close one a request, and a quarter more under load; processes × 1.25 × "
+        "this must stay below the server's max_connections"))
     secret_key: str = Field("", description="signs sessions and CSRF tokens; generated into var/ if unset")
     model_path: Path | None = Field(None, description="force a model directory instead of the active version")
     log_level: str = "INFO"

@@ -5,7 +5,8 @@ more than the request itself. Callers queue their item; the first to find no bat
 takes everything queued so far and writes it (`write(items)` returns one outcome per item), the
 others wait for their outcome. Nobody waits for a timer: a request that arrives alone is written
 at once, and under load the batches grow by themselves to what arrived while the previous batch
-was written. Every caller returns only after its item is committed, as if it had written it.
+was written. Every caller returns only once its item is committed (or raises its item's failure,
+or the batch's), as if it had written it alone.
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ class GroupCommit:
                 self._changed.release()
                 try:
                     outcomes = self._write([s.item for s in batch])
+                    if len(outcomes) != len(batch):
+                        raise RuntimeError(f"{len(outcomes)} outcomes for a batch of {len(batch)}")
                 except BaseException as exc:  # the whole batch failed: every caller hears why
                     outcomes = [exc] * len(batch)
                 finally:

@@ -28,7 +28,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 from sqlalchemy import bindparam, insert
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -95,54 +95,82 @@ def submit(session: Session, data: IntakeIn, *, classify: bool = True) -> Intake
         with write_lock(session):
             outcome = _write(session, [(data, classify)])[0]
     else:
-        outcome = _batcher(session.get_bind()).submit((data, classify))
-        if isinstance(outcome, IntakeResult):
-            outcome = _adopt(session, outcome)
-    if isinstance(outcome, IntakeError):
+        _release(session)
+        outcome = _adopt(session, _batcher(session.get_bind()).submit((data, classify)))
+    if isinstance(outcome, Exception):
         raise outcome
     return outcome
+
+
+def _release(session: Session) -> None:
+    """End the caller's read-only transaction without expiring what it read: a caller waiting for its
+    batch holds no connection, so the batch's writer always finds one in the pool."""
+    if session.in_transaction():
+        keep, session.expire_on_commit = session.expire_on_commit, False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = keep
 
 
 _batchers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _batchers_lock = threading.Lock()
 
 
-def _batcher(engine) -> GroupCommit:
+def _batcher(engine: Engine | Connection) -> GroupCommit:
     with _batchers_lock:
         batcher = _batchers.get(engine)
         if batcher is None:
-            batcher = _batchers[engine] = GroupCommit(lambda items: _write_batch(engine, items))
+            ref = weakref.ref(engine)  # the batcher must not keep its engine (the dictionary's key) alive
+            batcher = _batchers[engine] = GroupCommit(lambda items: _write_batch(ref(), items))
         return batcher
 
 
-def _write_batch(engine: Engine, items: list[tuple[IntakeIn, bool]]) -> list:
+@dataclass(frozen=True)
+class _Stored:
+    """A delivery stored before (or twice in one batch), handed over by id: its object may be another
+    caller's too, and must not be read from two threads."""
+
+    id: int
+
+
+def _write_batch(engine: Engine | Connection | None, items: list[tuple[IntakeIn, bool]]) -> list:
     """A batch of the group commit, in a session of its own (closed before the callers take their
     requests over: objects of a closed session can join another)."""
+    assert engine is not None, "a batcher lives only as long as its engine"
     with Session(engine) as session, write_lock(session):
-        return _write(session, items)
+        return [_Stored(row_id(o.request)) if isinstance(o, IntakeResult) and not o.created else o
+                for o in _write(session, items)]
 
 
-def _adopt(session: Session, result: IntakeResult) -> IntakeResult:
-    """A request that another session wrote, as an object of `session`: a new one joins it as it is
-    (no SQL); one stored before, which other callers may hold too, is read afresh."""
-    if result.created:
-        session.add(result.request)
-        return result
-    return IntakeResult(session.get_one(ServiceRequest, row_id(result.request)), created=False)
+def _adopt(session: Session, outcome):
+    """A request that the batch's session wrote, as an object of `session`: a new one joins it as it is
+    (no SQL); one stored before is read afresh. Anything else (a refusal) is passed on."""
+    if isinstance(outcome, _Stored):
+        return IntakeResult(session.get_one(ServiceRequest, outcome.id), created=False)
+    if isinstance(outcome, IntakeResult):
+        session.add(outcome.request)
+    return outcome
 
 
-def _write(session: Session, items: list[tuple[IntakeIn, bool]]) -> list[IntakeResult | IntakeError]:
-    """Write the items in one transaction; returns one outcome per item, in order."""
+def _write(session: Session, items: list[tuple[IntakeIn, bool]]) -> list[IntakeResult | Exception]:
+    """Write the items in one transaction; returns one outcome per item, in order (a refusal or, when
+    items were written one by one, an item's own failure, as an exception)."""
     try:
         return _write_together(session, items)
     except IntegrityError:
         # Another process stored one of these deliveries first (or, rarely, a ticket collided):
-        # nothing of the batch is kept; each item is written again on its own.
+        # nothing of the batch is kept; each item is written again on its own, and an item that still
+        # fails fails alone (the ones before it are committed).
         session.rollback()
         if len(items) > 1:
             out: list = []
             for item in items:
-                out += _write(session, [item])
+                try:
+                    out += _write(session, [item])
+                except Exception as exc:
+                    session.rollback()
+                    out.append(exc)
                 session.expunge_all()  # what a later rollback expires must not be what a caller reads
             return out
         data = items[0][0]
@@ -162,7 +190,7 @@ class _New:
     classify: bool
 
 
-def _write_together(session: Session, items: list[tuple[IntakeIn, bool]]) -> list[IntakeResult | IntakeError]:
+def _write_together(session: Session, items: list[tuple[IntakeIn, bool]]) -> list[IntakeResult | Exception]:
     results: list = [None] * len(items)
     checked = []
     for i, (data, classify) in enumerate(items):
@@ -369,9 +397,7 @@ def _categories(session: Session, codes: set[str]) -> dict[str, Any]:
     return {row.code: row for row in session.connection().execute(_NAMES, {"codes": sorted(codes)})}
 
 
-def _notify(session: Session, request: ServiceRequest, categories: dict[str, Any] | None = None) -> None:
-    if categories is None:
-        categories = _categories(session, {request.category_code} if request.category_code else set())
+def _notify(session: Session, request: ServiceRequest, categories: dict[str, Any]) -> None:
     category = categories.get(request.category_code) if request.category_code else None
     name = category_name(category, request.language) if category is not None else ""
     _ = gettext(request.language)

@@ -2,11 +2,22 @@
 
 import threading
 
+import pytest
 from sqlalchemy import inspect
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from core.db import holds_uncommitted_writes
-from core.models import Cluster, Outbox, RequestEvent, Resident, ResidentIdentity, ServiceRequest
+from core.models import (
+    Cluster,
+    Outbox,
+    Place,
+    RequestEvent,
+    Resident,
+    ResidentIdentity,
+    ServiceRequest,
+)
+from core.places import community_of
 from intake.group_commit import GroupCommit
 from intake.service import IntakeError, IntakeIn, _write, submit
 
@@ -28,6 +39,7 @@ def _outcome(session, requests):
         cluster = session.get(Cluster, r.cluster_id) if r.cluster_id else None
         label = labels.setdefault(r.cluster_id, len(labels)) if r.cluster_id else None
         out.append((r.category_code, r.kind, r.urgent, r.needs_review, r.confidence, r.respond_by - r.created_at,
+                    r.resolve_by - r.created_at,
                     label, cluster and (cluster.size, cluster.title, tuple(cluster.keywords)),
                     [(e.type, e.message) for e in events if e.type != "cluster_linked"],
                     sorted((o.purpose, o.text.replace(r.ticket, "T")) for o in outbox)))
@@ -51,7 +63,9 @@ def test_a_batch_writes_what_one_by_one_submits_write(session, places, with_mode
     together = [r.request for r in batch]
     first, second = _outcome(session, one_by_one), _outcome(session, together)
     assert first == second
-    assert len({row[6] for row in first if row[6] is not None}) < len(TEXTS)  # some requests did cluster together
+    for r in one_by_one + together:  # the community from the places table is the one the tree gives
+        assert r.community_id == community_of(session, r.place_id) and r.community_id is not None
+    assert len({row[7] for row in first if row[7] is not None}) < len(TEXTS)  # some requests did cluster together
 
 
 def test_a_batch_keeps_refusals_and_repeats_apart(session, places, with_model):
@@ -68,14 +82,20 @@ def test_a_batch_keeps_refusals_and_repeats_apart(session, places, with_model):
 
 
 def test_concurrent_submits_are_each_stored_once_and_answered_in_their_own_session(engine, session, places,
-                                                                                  with_model):
+                                                                                  with_model, monkeypatch):
+    import intake.service
+
     place_id = places["compound_A1"].id
     results: dict[tuple[int, int], tuple] = {}
     errors: list[BaseException] = []
-    commits = []
-    from sqlalchemy import event
+    commits = []  # transactions that wrote requests
+    write_together = intake.service._write_together
 
-    event.listen(engine, "commit", lambda conn: commits.append(1))
+    def counted(session, items):
+        commits.append(len(items))
+        return write_together(session, items)
+
+    monkeypatch.setattr(intake.service, "_write_together", counted)
 
     def resident(k: int):
         try:
@@ -173,3 +193,97 @@ def test_group_commit_tells_every_caller_when_the_batch_fails():
         assert "unreachable" in str(exc)
     else:
         raise AssertionError("the failure was swallowed")
+
+
+def test_after_a_conflict_an_item_that_still_fails_fails_alone(engine, session, places, with_model):
+    # a resident that does not exist: the batch's INSERT fails, so each item is written on its own
+    out = _write(session, [(IntakeIn(text="东门道闸坏了", external_id="g1"), True),
+                           (IntakeIn(text="路灯坏了", resident_id=2**31 - 1, external_id="bad"), True),
+                           (IntakeIn(text="垃圾桶满了", external_id="g2"), True)])
+    assert out[0].created and out[2].created
+    assert isinstance(out[1], IntegrityError)
+    with Session(engine) as other:
+        stored = other.exec(select(ServiceRequest.external_id).order_by(col(ServiceRequest.id))).all()
+    assert stored == ["g1", "g2"]
+
+
+def test_a_caller_waiting_for_its_batch_holds_no_connection(engine, places, with_model, monkeypatch):
+    """Callers that have read something each hold a pooled connection; were they to keep it while
+    they wait, the batch's writer would find the pool empty."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's pool has no cap")
+    from core.db import make_engine
+    from core.settings import get_settings
+
+    monkeypatch.setenv("DATABASE_POOL_SIZE", "2")  # two connections and one of overflow
+    get_settings.cache_clear()
+    small = make_engine(engine.url.render_as_string(hide_password=False))
+    get_settings.cache_clear()
+    callers = 3
+    barrier = threading.Barrier(callers)
+    out: list = []
+
+    def call(k: int):
+        with Session(small) as s:
+            place = s.get(Place, places["compound_A1"].id)  # a read: the session holds a connection now
+            barrier.wait(10)  # every connection of the pool is held
+            try:
+                r = submit(s, IntakeIn(text=TEXTS[k], place_id=place.id, external_id=f"w{k}")).request
+                out.append((r.external_id, inspect(place).expired))
+            except BaseException as exc:  # noqa: BLE001
+                out.append(exc)
+
+    threads = [threading.Thread(target=call, args=(k,)) for k in range(callers)]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+    finally:
+        small.dispose()
+    assert sorted(out) == [(f"w{k}", False) for k in range(callers)]  # what a caller read stays loaded
+
+
+def test_group_commit_tells_every_waiting_caller_when_their_batch_fails():
+    entered, release = threading.Event(), threading.Event()
+    batches: list[list] = []
+
+    def write(items):
+        batches.append(items)
+        if len(batches) == 1:
+            entered.set()
+            release.wait(5)
+            return items
+        if len(batches) == 2:
+            raise RuntimeError("database unreachable")
+        return items[:-1]  # a writer that loses an outcome is a failure of the batch, not a hang
+
+    gc = GroupCommit(write)
+    out: dict[int, object] = {}
+
+    def call(x):
+        try:
+            out[x] = gc.submit(x)
+        except BaseException as exc:  # noqa: BLE001
+            out[x] = exc
+
+    first = threading.Thread(target=call, args=(0,))
+    first.start()
+    assert entered.wait(5)
+    others = [threading.Thread(target=call, args=(x,)) for x in (1, 2, 3)]
+    for t in others:
+        t.start()
+    while len(gc._queue) < 3:
+        threading.Event().wait(0.01)
+    release.set()
+    for t in [first, *others]:
+        t.join(5)
+    assert out[0] == 0
+    assert all(isinstance(out[x], RuntimeError) and "unreachable" in str(out[x]) for x in (1, 2, 3))
+    late = threading.Thread(target=call, args=(4,))
+    late.start()
+    late.join(5)
+    assert isinstance(out[4], RuntimeError) and "outcomes for a batch" in str(out[4])
+    batches.append([])  # from the fifth batch on, the writer answers in full:
+    gc._write = lambda items: items
+    assert gc.submit(5) == 5  # the group commit is not stuck after a failed batch
