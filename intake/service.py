@@ -190,13 +190,18 @@ class _New:
     classify: bool
 
 
+def _cleaned(data: IntakeIn) -> tuple[str, str | None]:
+    """The text and contact as stored; raises IntakeError for text that cannot be taken."""
+    text = clean_text(data.text)
+    return text, clean_text(data.contact, limit=120) if data.contact and data.contact.strip() else None
+
+
 def _write_together(session: Session, items: list[tuple[IntakeIn, bool]]) -> list[IntakeResult | Exception]:
     results: list = [None] * len(items)
     checked = []
     for i, (data, classify) in enumerate(items):
         try:
-            text = clean_text(data.text)
-            contact = clean_text(data.contact, limit=120) if data.contact and data.contact.strip() else None
+            text, contact = _cleaned(data)
         except IntakeError as exc:
             results[i] = exc
             continue
@@ -464,8 +469,7 @@ def _submit_many(session: Session, items: list[IntakeIn], notify_: bool, keyword
     accepted = []
     for i, data in enumerate(items):
         try:
-            text = clean_text(data.text)
-            contact = clean_text(data.contact, limit=120) if data.contact and data.contact.strip() else None
+            text, contact = _cleaned(data)
         except IntakeError as exc:
             results[i] = exc
             continue

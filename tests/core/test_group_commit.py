@@ -147,7 +147,9 @@ def test_reads_alone_are_not_uncommitted_writes(session, places):
     assert not holds_uncommitted_writes(session)
 
 
-def test_group_commit_writes_what_queued_behind_a_batch_in_one_go():
+def _behind_a_blocked_batch(answer) -> tuple[list[list], dict[int, object], GroupCommit]:
+    """Caller 0's batch is held in the writer until callers 1, 2 and 3 have queued behind it; then
+    everything is let through. `answer(n, items)` is the writer's answer to its n-th batch (from 1)."""
     entered, release = threading.Event(), threading.Event()
     batches: list[list] = []
 
@@ -156,7 +158,7 @@ def test_group_commit_writes_what_queued_behind_a_batch_in_one_go():
         if len(batches) == 1:
             entered.set()
             release.wait(5)
-        return [-x if x == 3 else x * 10 for x in items]
+        return answer(len(batches), items)
 
     gc = GroupCommit(write)
     out: dict[int, object] = {}
@@ -177,9 +179,15 @@ def test_group_commit_writes_what_queued_behind_a_batch_in_one_go():
         threading.Event().wait(0.01)
     release.set()
     for t in [first, *others]:
-        t.join()
-    assert batches[0] == [0] and sorted(batches[1]) == [1, 2, 3] and len(batches) == 2
-    assert out == {0: 0, 1: 10, 2: 20, 3: -3}
+        t.join(5)
+    call(4)  # one more, alone
+    return batches, out, gc
+
+
+def test_group_commit_writes_what_queued_behind_a_batch_in_one_go():
+    batches, out, _ = _behind_a_blocked_batch(lambda n, items: [-x if x == 3 else x * 10 for x in items])
+    assert batches[0] == [0] and sorted(batches[1]) == [1, 2, 3] and batches[2] == [4] and len(batches) == 3
+    assert out == {0: 0, 1: 10, 2: 20, 3: -3, 4: 40}
 
 
 def test_group_commit_tells_every_caller_when_the_batch_fails():
@@ -245,45 +253,13 @@ def test_a_caller_waiting_for_its_batch_holds_no_connection(engine, places, with
 
 
 def test_group_commit_tells_every_waiting_caller_when_their_batch_fails():
-    entered, release = threading.Event(), threading.Event()
-    batches: list[list] = []
-
-    def write(items):
-        batches.append(items)
-        if len(batches) == 1:
-            entered.set()
-            release.wait(5)
-            return items
-        if len(batches) == 2:
+    def answer(n, items):
+        if n == 2:
             raise RuntimeError("database unreachable")
-        return items[:-1]  # a writer that loses an outcome is a failure of the batch, not a hang
+        return items if n != 3 else []  # a writer that loses an outcome fails its batch; it does not hang
 
-    gc = GroupCommit(write)
-    out: dict[int, object] = {}
-
-    def call(x):
-        try:
-            out[x] = gc.submit(x)
-        except BaseException as exc:  # noqa: BLE001
-            out[x] = exc
-
-    first = threading.Thread(target=call, args=(0,))
-    first.start()
-    assert entered.wait(5)
-    others = [threading.Thread(target=call, args=(x,)) for x in (1, 2, 3)]
-    for t in others:
-        t.start()
-    while len(gc._queue) < 3:
-        threading.Event().wait(0.01)
-    release.set()
-    for t in [first, *others]:
-        t.join(5)
+    _, out, gc = _behind_a_blocked_batch(answer)
     assert out[0] == 0
     assert all(isinstance(out[x], RuntimeError) and "unreachable" in str(out[x]) for x in (1, 2, 3))
-    late = threading.Thread(target=call, args=(4,))
-    late.start()
-    late.join(5)
     assert isinstance(out[4], RuntimeError) and "outcomes for a batch" in str(out[4])
-    batches.append([])  # from the fifth batch on, the writer answers in full:
-    gc._write = lambda items: items
-    assert gc.submit(5) == 5  # the group commit is not stuck after a failed batch
+    assert gc.submit(5) == 5  # and the next batch is written
