@@ -51,7 +51,8 @@ def category_names(session: Session, language: str = "zh") -> dict[str | None, s
     """Code → name in the language, and None → "unclassified", the one lookup every page uses."""
     name = col(Category.name_en) if language == "en" else col(Category.name_zh)
     # plain rows, not Category objects: every page asks, and it is a third of a small page's queries
-    names: dict[str | None, str] = dict(session.exec(select(col(Category.code), name)).all())
+    names: dict[str | None, str] = dict(session.exec(
+        select(col(Category.code), name).order_by(col(Category.sort_order), col(Category.code))).all())
     names[None] = translator(language).gettext("unclassified")
     return names
 
