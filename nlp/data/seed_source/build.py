@@ -9,7 +9,7 @@ x_*.py (same format) hold training-only texts written in the voices of real inta
 appended to seed_train.jsonl without variants, after the d_*.py split, which they leave byte
 for byte as it was. A text close to one of the independent evaluation splits (nlp/data/eval:
 character-trigram Jaccard above 0.35, or 60 % of the shorter text's trigrams in the other)
-stops the build.
+stops the build; the message names the evaluation file, line, id and similarity, never its text.
 """
 import collections
 import glob
@@ -299,18 +299,28 @@ def _trigrams(t):
     return {s[k:k + 3] for k in range(max(len(s) - 2, 1))}
 
 
-def _close(a, b):
+def _similarity(a, b):
+    """(Jaccard, share of the shorter text's trigrams in the other) of two trigram sets."""
     shared = len(a & b)
-    return shared / len(a | b) > 0.35 or (min(len(a), len(b)) >= 4 and shared / min(len(a), len(b)) > 0.6)
+    return shared / len(a | b), (shared / min(len(a), len(b)) if min(len(a), len(b)) >= 4 else 0.0)
+
+
+def _close(a, b):
+    jaccard, contained = _similarity(a, b)
+    return jaccard > 0.35 or contained > 0.6
 
 
 def eval_texts():
+    """(where, text) of every evaluation message; `where` is file:line (and the id), never the text."""
     out = []
     for name in ("val", "test"):
         path = os.path.join(OUT, "eval", f"{name}.jsonl")
         if os.path.exists(path):
             with open(path, encoding="utf-8") as fh:
-                out += [json.loads(line)["text"] for line in fh if line.strip()]
+                for lineno, line in enumerate(fh, 1):
+                    if line.strip():
+                        row = json.loads(line)
+                        out.append((f"eval/{name}.jsonl:{lineno} (id {row.get('id', '?')})", row["text"]))
     return out
 
 
@@ -319,15 +329,17 @@ def training_only(texts, last_id):
     text close to an evaluation text."""
     extra = load("x_*.py", random.Random(SEED + 1), style="intake")
     known = {norm(t) for t in texts}
-    held_out = [(_trigrams(t), t) for t in eval_texts()]
+    held_out = [(_trigrams(t), where) for where, t in eval_texts()]
     problems = []
     for r in extra:
         if norm(r["text"]) in known:
-            problems.append(f"duplicate training-only text: {r['text']!r}")
+            problems.append(f"duplicate training-only text ({r['src']}): {r['text']!r}")
         known.add(norm(r["text"]))
         mine = _trigrams(r["text"])
-        problems += [f"training-only text too close to an evaluation text: {r['text']!r} ~ {t!r}"
-                     for grams, t in held_out if _close(mine, grams)][:1]
+        # the evaluation text itself is never printed: only where it is and how close
+        problems += [f"training-only text too close to an evaluation text ({r['src']}): {r['text']!r} ~ {where}, "
+                     "trigram Jaccard %.2f, shared %.2f of the shorter" % _similarity(mine, grams)
+                     for grams, where in held_out if _close(mine, grams)][:1]
     if problems:
         sys.exit("\n".join(problems))
     random.Random(SEED + 2).shuffle(extra)
