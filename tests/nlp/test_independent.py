@@ -1,7 +1,8 @@
 """The shipped model on the independent evaluation splits (nlp/data/eval): the bars of docs/nlp.md.
 
 Validation is where every choice was made; the test split is only scored, and its bars are the
-figures first measured on it minus a margin (training is not bit-for-bit repeatable).
+figures first measured on it minus a margin; the test category bar is the goal itself (0.88), since
+training on the same data gives the same model (the same figures to the fourth decimal on a new machine).
 """
 
 import pytest
@@ -17,18 +18,18 @@ def figures(trained_model):
 
 
 def test_urgent_alerts_find_the_hazards_without_flooding_the_on_duty_worker(figures):
-    for split, precision in (("val", 0.70), ("test", 0.62)):  # achieved 0.758 and 0.676
+    for split, precision in (("val", 0.72), ("test", 0.62)):  # achieved 0.781 and 0.676
         f = figures[split]
         assert f["urgent_recall"] >= 0.95 and f["urgent_precision"] >= precision, (split, f)
         assert f["urgent_flagged_share"] <= 0.10, (split, f)
 
 
 def test_categories_and_kinds_hold_on_messages_the_model_never_saw(figures):
-    # achieved: category 0.916 / 0.851, kind 0.885 / 0.896 (val / test)
+    # achieved: category 0.909 / 0.883, kind 0.897 / 0.914 (val / test)
     assert figures["val"]["category_macro_f1"] >= 0.89, figures["val"]
-    assert figures["test"]["category_macro_f1"] >= 0.83, figures["test"]
-    assert figures["val"]["kind_macro_f1"] >= 0.86, figures["val"]
-    assert figures["test"]["kind_macro_f1"] >= 0.87, figures["test"]
+    assert figures["test"]["category_macro_f1"] >= 0.88, figures["test"]
+    assert figures["val"]["kind_macro_f1"] >= 0.87, figures["val"]
+    assert figures["test"]["kind_macro_f1"] >= 0.89, figures["test"]
 
 
 def test_clusters_with_the_models_categories_hold_too(figures):
