@@ -11,10 +11,9 @@ import json
 import random
 from collections.abc import Callable
 
-from sqlalchemy import update
 from sqlmodel import Session, select
 
-from core.db import get_engine, row_id, table_of
+from core.db import get_engine, row_id
 from core.migrate import upgrade
 from core.models import (
     Channel,
@@ -167,7 +166,6 @@ def seed_demo(n_requests: int = 3000, seed: int = 7, echo: Callable[[str], None]
             stored = [r.request for r in results if isinstance(r, IntakeResult)]
             for request in stored:
                 _age(session, request, now, project_ids, random.random())
-            _date_cluster_links(session, [row_id(r) for r in stored])
             session.commit()
             session.expunge_all()  # a small identity map keeps each commit cheap
             echo(f"  {start + len(stored)} requests")
@@ -205,15 +203,6 @@ def _assess_and_plan(session: Session, street: Place, today: dt.date) -> None:
                               score=round(c.score, 4), evidence=c.evidence(plan.DEFAULT_WEIGHTS, 12, 6),
                               proposed_cents=c.proposed_cents))
     session.commit()
-
-
-def _date_cluster_links(session: Session, request_ids: list[int]) -> None:
-    """Clustering happens as each request arrives: its history says so at the request's receipt time."""
-    events, requests = table_of(RequestEvent), table_of(ServiceRequest)
-    session.execute(update(events).where(events.c.type == EventType.cluster_linked,
-                                         events.c.request_id.in_(request_ids))
-                    .values(created_at=select(requests.c.created_at).where(requests.c.id == events.c.request_id)
-                            .scalar_subquery()))
 
 
 def _age(session: Session, req: ServiceRequest, now: dt.datetime, projects: dict[str, list[int]], luck: float) -> None:

@@ -526,7 +526,23 @@ def _submit_many(session: Session, items: list[IntakeIn], notify_: bool, keyword
         respond, resolve = deadlines.durations(rules, bool(row["urgent"]), row["category_code"])
         row.update(respond_by=at + respond, resolve_by=at + resolve)
         rows.append(row)
-    # One INSERT for the batch (a plain executemany: the ORM's bulk path costs more than the database),
+    # Clusters are chosen before the requests are stored, so each row is written once, with its cluster
+    # (in a savepoint: a clustering failure leaves the requests unclustered, and stored).
+    placed: list[tuple[int, float] | None] = [None] * len(rows)
+    members = [(row["text"], row["category_code"], a.signature if a.prediction is not None else None)
+               for row, a in zip(rows, analyses, strict=True)]
+    if any(sig is not None for *_, sig in members):
+        try:
+            with session.begin_nested():
+                placed = clusters.place(session, members)
+        except Exception:
+            log.exception("clustering failed for %d imported requests", len(rows))
+            clusters.reset()
+            placed = [None] * len(rows)
+    for row, place in zip(rows, placed, strict=True):
+        row["cluster_id"] = place[0] if place else None
+    # One INSERT for the batch (a plain executemany: the ORM's bulk path costs more than the database;
+    # with RETURNING, psycopg spent longer parsing the multi-row statement than PostgreSQL running it),
     # then one SELECT for the stored rows, matched back by their idempotency keys.
     session.execute(insert(table_of(ServiceRequest)), rows)
     by_key: dict[tuple[str, str | None], ServiceRequest] = {}
@@ -542,7 +558,7 @@ def _submit_many(session: Session, items: list[IntakeIn], notify_: bool, keyword
         results[i] = IntakeResult(by_key[key], created=False)
 
     events = []
-    for request, (_, data, *_rest), analysis in zip(requests, fresh, analyses, strict=True):
+    for request, (_, data, *_rest), analysis, place in zip(requests, fresh, analyses, placed, strict=True):
         at = request.created_at
 
         def event(type_, to_value=None, message="", from_value=None, _id=request.id, _at=at):
@@ -562,18 +578,10 @@ def _submit_many(session: Session, items: list[IntakeIn], notify_: bool, keyword
             event(EventType.status_changed, from_value=Status.received, to_value=request.status)
         if data.reply:
             event(EventType.reply, message=data.reply)
+        if place is not None:
+            event(EventType.cluster_linked, to_value=str(place[0]), message=f"similarity={place[1]:.2f}")
     session.execute(insert(table_of(RequestEvent)), events)
 
-    classified = [(r, a) for r, a in zip(requests, analyses, strict=True) if a.prediction is not None]
-    if classified:
-        try:
-            with session.begin_nested():
-                clusters.assign(session, [r for r, _ in classified], [a for _, a in classified])
-        except Exception:  # the requests stay, unclustered
-            log.exception("clustering failed for %d imported requests", len(classified))
-            clusters.reset()
-            for r, _ in classified:
-                r.cluster_id = None
     if notify_:
         categories = _categories(session, {r.category_code for r in requests if r.category_code})
         for request in requests:

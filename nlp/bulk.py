@@ -4,8 +4,9 @@ one-request path at a fraction of the cost.
 assign() reads and writes the database about six times per request (about 20 ms each on SQLite):
 too slow for a ledger of 100,000 rows. An Assigner reads the open clusters of the requests' places
 once into a MemoryIndex (the inverted index cluster_texts uses); each request joins the best
-accepting cluster there or a new one, exactly as best_cluster would choose, and the outcome is
-written back with one statement per table per batch. It keeps its index across the batches of one
+accepting cluster there or a new one, exactly as best_cluster would choose, before it is stored
+(its row is inserted with its cluster), and the clusters are written with one statement per table
+per batch. It keeps its index across the batches of one
 import, so each cluster's sums are read from the database once.
 
 `analyse` is the pure computation (the classifier's prediction and the clustering signature of
@@ -17,7 +18,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from nlp.cluster import (
     CATEGORY,
@@ -34,10 +34,7 @@ from nlp.cluster import (
 )
 from nlp.model import Classifier, Prediction
 
-if TYPE_CHECKING:
-    from core.models import ServiceRequest
-
-_TOP_TERMS = 24  # what assign() reads back to make a cluster's keywords
+_TOP_TERMS = 24  # what place() reads back to make a cluster's keywords
 _classifiers: dict[str, Classifier] = {}  # per process, by model directory
 
 
@@ -124,30 +121,33 @@ class Assigner:
             if not term.startswith((MARK, CATEGORY)):
                 self.index.postings[(scope, term)][at] = weight
 
-    def assign(self, session, requests: list[ServiceRequest], analyses: list[Analysis]) -> int:
-        """Put each stored request (oldest first) into a cluster by its analysis (a request without a
-        signature is not clustered); returns how many were clustered."""
+    def place(self, session, members: list[tuple[str, str | None, Signature | None]]) -> list[tuple[int, float] | None]:
+        """Choose the cluster of each request about to be stored (oldest first), given its text, category
+        and signature (None: not clustered). New clusters are inserted and every cluster's sums and size
+        written here; the caller stores (cluster id, similarity) with the request itself, so a request
+        row is written once, already clustered."""
         from sqlalchemy import bindparam, insert, update
-        from sqlalchemy.orm.attributes import set_committed_value
 
         from core.db import table_of
-        from core.models import Cluster, EventType, RequestEvent, ServiceRequest, utcnow
+        from core.models import Cluster, utcnow
 
-        sigs = [(r, a.signature) for r, a in zip(requests, analyses, strict=True)
-                if a.signature is not None and a.signature.vector]
-        self._load(session, {s.scope for _, s in sigs})
+        self._load(session, {sig.scope for _, _, sig in members if sig is not None and sig.vector})
         now = utcnow()
-        joined: list[tuple[ServiceRequest, int, float]] = []  # (request, slot, similarity)
+        chosen: list[tuple[int, float] | None] = []  # (slot, similarity) until the new clusters have ids
         fresh: dict[int, dict] = {}  # slot → the new cluster's row
         lone: dict[int, dict] = {}  # slot → terms of a cluster without a place (its keywords)
         deltas: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
         scope_of: dict[int, object] = {}
-        for request, sig in sigs:
+        counts: dict[int, int] = defaultdict(int)
+        for text, category, sig in members:
+            if sig is None or not sig.vector:
+                chosen.append(None)
+                continue
             slot, sim = self.index.best(sig)
             if slot is None:  # a new cluster (its title only then: redacting personal data costs 0.2 ms)
                 slot = self.index.new(sig.scope)
                 self.ids.append(None)
-                fresh[slot] = {"title": title_of(request.text), "keywords": [], "category_code": request.category_code,
+                fresh[slot] = {"title": title_of(text), "keywords": [], "category_code": category,
                                "place_id": sig.community, "size": 0, "is_open": True, "merged_into_id": None,
                                "created_at": now, "updated_at": now}
             self.index.add_to(slot, sig)
@@ -158,7 +158,8 @@ class Assigner:
                 scope_of[slot] = sig.scope
             else:
                 lone[slot] = terms
-            joined.append((request, slot, sim))
+            counts[slot] += 1
+            chosen.append((slot, sim))
         titles = {}
         if fresh:  # one INSERT ... RETURNING for every new cluster, each known by a provisional title
             for slot, row in fresh.items():
@@ -170,23 +171,8 @@ class Assigner:
                 slot = int(marker[1:])
                 self.ids[slot] = cid
                 self.slot[cid] = slot
-        self._upsert(session, [{"cluster_id": self.ids[slot], "term": t, "scope_id": scope_of[slot], "weight": w}
+        self._upsert(session, [(self.ids[slot], t, scope_of[slot], w)
                                for slot, terms in deltas.items() for t, w in terms.items()])
-        counts: dict[int, int] = defaultdict(int)
-        events, links = [], []
-        for request, slot, sim in joined:
-            cid = self.ids[slot]
-            counts[slot] += 1
-            links.append({"rid": request.id, "cid": cid})
-            set_committed_value(request, "cluster_id", cid)  # written below, in one statement for all
-            events.append({"request_id": request.id, "type": EventType.cluster_linked, "actor_id": None,
-                           "from_value": None, "to_value": str(cid), "message": f"similarity={sim:.2f}",
-                           "created_at": now})
-        if events:
-            requests_ = table_of(ServiceRequest)
-            session.execute(update(requests_).where(requests_.c.id == bindparam("rid")).values(cluster_id=bindparam("cid")),
-                            links)
-            session.execute(insert(table_of(RequestEvent)), events)
         table_ = table_of(Cluster)
         changes = []
         for slot, n in counts.items():
@@ -202,22 +188,27 @@ class Assigner:
             session.execute(grow, old)
         if new:
             session.execute(grow.values(title=bindparam("t")), new)
-        session.flush()
-        return len(joined)
+        out: list[tuple[int, float] | None] = []
+        for c in chosen:
+            if c is None:
+                out.append(None)
+            else:
+                cid = self.ids[c[0]]
+                assert cid is not None
+                out.append((cid, c[1]))
+        return out
 
     @staticmethod
-    def _upsert(session, rows: list[dict]) -> None:
-        """Add the members' terms to their clusters' sums (one statement for the whole batch)."""
-        from sqlalchemy.dialects import postgresql, sqlite
-
-        from core.db import table_of
-        from core.models import ClusterTerm
-
+    def _upsert(session, rows: list[tuple[int | None, str, object, float]]) -> None:
+        """Add the members' terms (cluster id, term, scope, weight) to their clusters' sums: one statement
+        for the batch, sent as plain DB-API parameters (about 20 rows a request: SQLAlchemy's own
+        parameter processing cost more than the database's work)."""
         if not rows:
             return
-        terms = table_of(ClusterTerm)
-        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-        stmt = insert(terms)
-        stmt = stmt.on_conflict_do_update(index_elements=["cluster_id", "term"],
-                                          set_={"weight": terms.c.weight + stmt.excluded.weight})
-        session.execute(stmt, rows)
+        conn = session.connection()
+        sql = _UPSERT_TERMS if conn.dialect.paramstyle == "qmark" else _UPSERT_TERMS.replace("?", "%s")
+        conn.exec_driver_sql(sql, rows)
+
+
+_UPSERT_TERMS = ("INSERT INTO clusterterm (cluster_id, term, scope_id, weight) VALUES (?, ?, ?, ?) "
+                 "ON CONFLICT (cluster_id, term) DO UPDATE SET weight = clusterterm.weight + excluded.weight")
