@@ -6,8 +6,8 @@ too slow for a ledger of 100,000 rows. An Assigner reads the open clusters of th
 once into a MemoryIndex (the inverted index cluster_texts uses); each request joins the best
 accepting cluster there or a new one, exactly as best_cluster would choose, before it is stored
 (its row is inserted with its cluster), and the clusters are written with one statement per table
-per batch. It keeps its index across the batches of one
-import, so each cluster's sums are read from the database once.
+per batch. It keeps its index across the batches of one import, so each cluster's sums are read
+from the database once.
 
 `analyse` is the pure computation (the classifier's prediction and the clustering signature of
 each text): an importer can run it for the next batch in another process while this one writes.
@@ -26,6 +26,7 @@ from nlp.cluster import (
     MemoryIndex,
     PlaceTable,
     Signature,
+    add_terms,
     index_terms,
     keywords_from,
     signature,
@@ -171,8 +172,8 @@ class Assigner:
                 slot = int(marker[1:])
                 self.ids[slot] = cid
                 self.slot[cid] = slot
-        self._upsert(session, [(self.ids[slot], t, scope_of[slot], w)
-                               for slot, terms in deltas.items() for t, w in terms.items()])
+        add_terms(session.connection(), [(self.ids[slot], t, stored_place(scope_of[slot]), w)
+                                         for slot, terms in deltas.items() for t, w in terms.items()])
         table_ = table_of(Cluster)
         changes = []
         for slot, n in counts.items():
@@ -188,27 +189,5 @@ class Assigner:
             session.execute(grow, old)
         if new:
             session.execute(grow.values(title=bindparam("t")), new)
-        out: list[tuple[int, float] | None] = []
-        for c in chosen:
-            if c is None:
-                out.append(None)
-            else:
-                cid = self.ids[c[0]]
-                assert cid is not None
-                out.append((cid, c[1]))
-        return out
-
-    @staticmethod
-    def _upsert(session, rows: list[tuple[int | None, str, object, float]]) -> None:
-        """Add the members' terms (cluster id, term, scope, weight) to their clusters' sums: one statement
-        for the batch, sent as plain DB-API parameters (about 20 rows a request: SQLAlchemy's own
-        parameter processing cost more than the database's work)."""
-        if not rows:
-            return
-        conn = session.connection()
-        sql = _UPSERT_TERMS if conn.dialect.paramstyle == "qmark" else _UPSERT_TERMS.replace("?", "%s")
-        conn.exec_driver_sql(sql, rows)
-
-
-_UPSERT_TERMS = ("INSERT INTO clusterterm (cluster_id, term, scope_id, weight) VALUES (?, ?, ?, ?) "
-                 "ON CONFLICT (cluster_id, term) DO UPDATE SET weight = clusterterm.weight + excluded.weight")
+        # every chosen slot has its cluster id by now (the new ones were inserted above)
+        return [None if c is None else (self.ids[c[0]], c[1]) for c in chosen]  # type: ignore[misc]
