@@ -14,8 +14,8 @@ That is what scikit-learn's TfidfVectorizer computes with these settings, column
 numpy arrays rather than one Python string each, which over long letters cost more than
 segmenting them.
 
-`Features.fit` learns vocabularies and IDF weights (training); `Features.blocks_of` and
-`Features.transform` give the sparse matrices; `save`/`load` turn a fitted instance into plain
+`Features.fit` learns vocabularies and IDF weights (training); `Features.transform` gives the
+sparse matrix (training) and `Features.entries_of` the same values as plain arrays (prediction); `save`/`load` turn a fitted instance into plain
 JSON and arrays for the model directory. Nothing here imports scikit-learn.
 """
 
@@ -163,6 +163,21 @@ class _Block:
         X.data += 1.0
         X.data *= self.idf[X.indices]
         return _l2_rows(X)
+
+    def entries(self, docs: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The nonzero entries of `transform(docs)` as (rows, columns, values), row by row and in column
+        order within a row, with the same values. Prediction scores these directly: building scipy
+        matrices for the few texts of a request was most of its classification time (docs/performance.md)."""
+        rows, cols = self._occurrences(docs) if self.n_features else (np.zeros(0, np.int64),) * 2
+        key, count = np.unique(rows * self.n_features + cols, return_counts=True)
+        rows, cols = np.divmod(key, self.n_features)
+        values = np.log(count.astype(np.float64))
+        values += 1.0
+        values *= self.idf[cols]
+        norms = np.sqrt(np.bincount(rows, weights=values * values, minlength=len(docs)))
+        norms[norms == 0] = 1.0
+        values /= norms[rows]
+        return rows, cols, values
 
     def fit(self, docs: list[str]) -> _Block:
         """Learn the vocabulary (n-grams in at least `min_df` documents) and the IDF weights."""
@@ -427,14 +442,22 @@ class Features:
                 block.fit(docs[block.source])
         return self
 
-    def blocks_of(self, texts: list[str]) -> list[sp.csr_matrix]:
-        """One TF-IDF matrix per block with columns (prediction multiplies each by its weights)."""
+    def entries_of(self, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Each block's TF-IDF entries (`_Block.entries`, columns numbered as in `transform`), for the
+        blocks with columns: prediction multiplies them by their weights."""
         docs = self._docs(texts)
-        return [b.transform(docs[b.source]) for b in self.blocks if b.n_features]
+        out, start = [], 0
+        for b in self.blocks:
+            if b.n_features:
+                rows, cols, values = b.entries(docs[b.source])
+                out.append((rows, cols + start, values))
+                start += b.n_features
+        return out
 
     def transform(self, texts: list[str]) -> sp.csr_matrix:
         """All blocks side by side, rows = texts (what the models are trained on)."""
-        parts = self.blocks_of(texts)
+        docs = self._docs(texts)
+        parts = [b.transform(docs[b.source]) for b in self.blocks if b.n_features]
         return sp.hstack(parts, format="csr") if parts else sp.csr_matrix((len(texts), 0))
 
     def save(self) -> tuple[dict, dict[str, np.ndarray]]:

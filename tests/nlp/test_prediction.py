@@ -185,3 +185,21 @@ def test_the_first_character_class_gives_up_where_a_match_could_start_anywhere()
     assert _first_characters(re.compile("a|")) is None
     kelvin = _first_characters(re.compile("(k|z)y", re.IGNORECASE))
     assert kelvin is not None and kelvin.match("K") and kelvin.match("\u212a") and not kelvin.match("y")
+
+
+def test_small_batches_score_as_large_ones(trained_model, texts):
+    """A request's few texts are scored from plain arrays, many texts by a sparse product: same numbers."""
+    clf = Classifier(trained_model)
+    assert len(texts) > model.SPARSE_FROM
+    whole = clf.scores(texts)
+    for size in (1, 4, model.SPARSE_FROM):
+        parts = [clf.scores(texts[i:i + size]) for i in range(0, len(texts), size)]
+        assert np.allclose(np.vstack([p[0] for p in parts]), whole[0], rtol=0, atol=1e-12)
+        assert sum((p[1] for p in parts), []) == whole[1]
+        assert np.allclose(np.concatenate([p[2] for p in parts]), whole[2], rtol=0, atol=1e-12)
+    X = clf.features.transform(texts).tocoo()
+    entries = clf.features.entries_of(texts)
+    rows, cols, values = (np.concatenate(part) for part in zip(*entries, strict=True))
+    order = np.lexsort((cols, rows))
+    assert np.array_equal(rows[order], X.row) and np.array_equal(cols[order], X.col)
+    assert np.allclose(values[order], X.data, rtol=0, atol=1e-15)
