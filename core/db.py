@@ -51,10 +51,17 @@ async def get_session() -> AsyncIterator[Session]:
     try:
         yield session
     finally:
-        if session.in_transaction():
+        if _holds_connection(session):
             await run_in_threadpool(session.close)  # a rollback: I/O, kept off the event loop
         else:
             session.close()
+
+
+def _holds_connection(session: Session) -> bool:
+    """Whether the session's transaction has a connection (one that only took objects over has none).
+    SQLAlchemy has no public question for it; its transaction's map of connections is the answer."""
+    transaction = session.get_transaction()
+    return transaction is not None and bool(transaction._connections)  # noqa: SLF001
 
 
 @contextmanager

@@ -14,11 +14,11 @@ import time
 from dataclasses import dataclass
 
 from fastapi import Request
-from starlette.concurrency import run_in_threadpool
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
+from starlette.concurrency import run_in_threadpool
 
 from core.db import write_lock
 from core.deps import SessionDep, client_ip
