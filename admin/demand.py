@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Date, Float, Numeric, bindparam, case, cast, func, literal_column, text
 from sqlmodel import Session, col, delete, select
 
-from core.db import write_lock
+from core.db import commit_keeping_state, write_lock
 from core.localtime import day_bounds, local_date, local_days, sql_month, start_of_day
 from core.localtime import today as local_today
 from core.models import (
@@ -255,7 +255,7 @@ def refresh(session: Session) -> int:
             recompute_rates(session, first, last)  # the rates' rollup reads the same marks
         # on SQLite nothing else writes meanwhile; on PostgreSQL the lock keeps new marks out until commit
         session.exec(delete(DemandDirty))
-        session.commit()
+        commit_keeping_state(session)  # the caller's rows, read before, stay loaded (a page renders them)
     return len(marked)
 
 

@@ -80,6 +80,17 @@ def write_lock(session: Session):
     return _sqlite_writer if session.get_bind().dialect.name == "sqlite" else nullcontext()
 
 
+def commit_keeping_state(session: Session) -> None:
+    """Commit without expiring what the session holds, for a commit of work done by plain statements
+    or of objects whose values are what was written: expiry would make every object read afterwards
+    (a page's rows as it renders) one SELECT each."""
+    keep, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = keep
+
+
 def holds_uncommitted_writes(session: Session) -> bool:
     """Whether the session has written (or is about to write) something it has not committed: work
     that another connection cannot see yet and a commit elsewhere would not include."""

@@ -33,7 +33,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from core import deadlines, notify
-from core.db import begin_writing, holds_uncommitted_writes, row_id, table_of, write_lock
+from core.db import (
+    begin_writing,
+    commit_keeping_state,
+    holds_uncommitted_writes,
+    row_id,
+    table_of,
+    write_lock,
+)
 from core.i18n import gettext
 from core.models import (
     OPEN_STATUSES,
@@ -106,11 +113,7 @@ def _release(session: Session) -> None:
     """End the caller's read-only transaction without expiring what it read: a caller waiting for its
     batch holds no connection, so the batch's writer always finds one in the pool."""
     if session.in_transaction():
-        keep, session.expire_on_commit = session.expire_on_commit, False
-        try:
-            session.commit()
-        finally:
-            session.expire_on_commit = keep
+        commit_keeping_state(session)
 
 
 _batchers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -279,7 +282,7 @@ def _write_together(session: Session, items: list[tuple[IntakeIn, bool]]) -> lis
     categories = _categories(session, {r.category_code for _, r, _, _ in written if r.category_code})
     for _, request, _, _ in written:
         _notify(session, request, categories)
-    _commit_keeping_state(session)
+    commit_keeping_state(session)  # every channel reads the new request back for its answer
     return _with_repeats(results, repeats)
 
 
@@ -293,18 +296,6 @@ def _with_repeats(results: list, repeats: list[tuple[int, int]]) -> list:
 def _event(request_id: int, type_: str, *, to_value: str | None = None, message: str = "") -> dict:
     return {"request_id": request_id, "type": type_, "actor_id": None, "from_value": None, "to_value": to_value,
             "message": message, "created_at": utcnow()}
-
-
-def _commit_keeping_state(session: Session) -> None:
-    """Commit without expiring what the session holds: every channel reads the new request back
-    for its answer, and expiry made that a SELECT per request (the profile's biggest single cost
-    after classification). What was just written is what the objects hold; values changed by plain
-    statements (cluster links) are set on the objects where they are written."""
-    keep, session.expire_on_commit = session.expire_on_commit, False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = keep
 
 
 @dataclass

@@ -196,3 +196,31 @@ def test_messages_follow_the_workers_language(client, session, places, staff):
     assert "a request closed as not actionable needs a reason" in client.get(f"/admin/requests/{req.id}").text
     _act(client, req, "status", "accepted")
     assert "saved" in client.get(f"/admin/requests/{req.id}").text
+
+
+def test_the_inbox_reads_its_rows_once_when_the_demand_counts_refresh_on_the_way(client, session, places, staff):
+    """The rollup's refresh commits in the page's session; it must not expire the rows read before it,
+    which the template would then load again one SELECT each."""
+    from sqlalchemy import event
+
+    from admin import demand
+
+    for i in range(25):
+        make_request(session, places["compound_A1"], text=f"{i + 1}号楼楼道灯坏了")
+    demand.refresh(session)
+    make_request(session, places["compound_A1"], text="电梯坏了")  # a day marked: the page refreshes again
+    as_user(client, "wa")
+    engine = session.get_bind()
+    by_id = []
+
+    def count(_conn, _cursor, statement, _params, _context, _many):
+        if re.search(r"FROM request\s+WHERE request\.id = ", statement):
+            by_id.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        page = client.get("/admin")
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert page.status_code == 200 and "电梯坏了" in page.text
+    assert len(by_id) <= 2, f"{len(by_id)} requests read one at a time"
