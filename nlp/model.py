@@ -29,8 +29,9 @@ ARRAYS_FILE = "model.npz"
 FORMAT = 2  # 1: runtime.json/runtime.npz beside a pickle, read before the single format
 
 
-# Texts per call past which scores are a sparse product; below it, building scipy matrices costs more
-# than the product (bench: 1.4 against 3.6 ms for one text, 52 against 36 ms for 500; docs/performance.md).
+# Texts per call past which scores are a sparse product: below it, building a scipy matrix costs more than
+# gathering the entries' weight rows (one text 1.1 against 3.6 ms); for 500 texts the gather took 52 ms and
+# the sparse product 26 (bench/nlp_batches.py, docs/performance.md).
 SPARSE_FROM = 64
 
 
