@@ -27,6 +27,7 @@ number of open requests. Scoring: nlp/benchmark.py (`needs nlp benchmark`), docs
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import math
 import re
@@ -484,23 +485,30 @@ def cluster_texts(texts: Sequence[str], places: Sequence[object] | None = None, 
 @lru_cache(maxsize=2)
 def _statements(dialect: str) -> dict:
     """The statements of assignment on intake, built once (building a statement costs more than running it)."""
-    from sqlalchemy import bindparam, insert, select, update
+    from sqlalchemy import ARRAY, String, any_, bindparam, insert, select, update
 
     from core.db import table_of
     from core.models import Cluster, ClusterTerm, RequestEvent, ServiceRequest
 
     ct, cl, ev, rq = table_of(ClusterTerm), table_of(Cluster), table_of(RequestEvent), table_of(ServiceRequest)
     near = ct.alias("near")
+
+    def among(column, name):
+        # PostgreSQL: one array parameter, so the statement's text never changes and psycopg prepares
+        # it (planning cost more than running it); SQLite: IN with a parameter per term
+        if dialect == "postgresql":
+            return column == any_(bindparam(name, type_=ARRAY(String)))
+        return column.in_(bindparam(name, expanding=True))
+
     return {
         # the open clusters of the scope that share an anchor term with the request, and of each the
         # sums best_cluster scores with (marks, categories, the request's terms): one round trip
         "candidates": select(ct.c.cluster_id, ct.c.term, ct.c.weight, cl.c.size)
         .join(cl, cl.c.id == ct.c.cluster_id)
         .where(ct.c.cluster_id.in_(
-            select(near.c.cluster_id).where(near.c.scope_id == bindparam("scope"),
-                                            near.c.term.in_(bindparam("anchors", expanding=True)))),
+            select(near.c.cluster_id).where(near.c.scope_id == bindparam("scope"), among(near.c.term, "anchors"))),
                cl.c.updated_at >= bindparam("since"),
-               (ct.c.term < "0") | ct.c.term.in_(bindparam("terms", expanding=True))),
+               (ct.c.term < "0") | among(ct.c.term, "terms")),
         "top_terms": select(ct.c.term, ct.c.weight).where(ct.c.cluster_id == bindparam("cid"))
         .order_by(ct.c.weight.desc()).limit(24),
         "new_cluster": insert(cl).returning(cl.c.id),
@@ -535,14 +543,70 @@ def _upsert(conn, cluster_id: int, scope: int, terms: Vector) -> None:
 _ADD_TERMS = ("INSERT INTO clusterterm (cluster_id, term, scope_id, weight) VALUES (?, ?, ?, ?) "
               "ON CONFLICT (cluster_id, term) DO UPDATE SET weight = clusterterm.weight + excluded.weight")
 
+# On PostgreSQL the rows go as four arrays in one statement: psycopg's executemany sends a statement
+# per row (about 20 a request), which cost more than the round trip itself (docs/nlp.md, 3 December).
+_PG_ADD_TERMS = ("INSERT INTO clusterterm (cluster_id, term, scope_id, weight) "
+                 "SELECT * FROM unnest(%s::int[], %s::varchar[], %s::int[], %s::float8[]) "
+                 "ON CONFLICT (cluster_id, term) DO UPDATE SET weight = clusterterm.weight + excluded.weight")
+
+
+def _stored_terms(terms: Vector) -> Vector:
+    """Terms as the index stores them (40 characters): two that share a prefix are one row."""
+    out: Vector = defaultdict(float)
+    for t, w in terms.items():
+        out[t[:40]] += w
+    return out
+
 
 def add_terms(conn, rows: list[tuple[int | None, str, int | None, float]]) -> None:
     """Add (cluster id, term, scope, weight) rows to the clusters' sums, as plain DB-API parameters:
     about 20 rows a request, and SQLAlchemy's own processing of them cost more than the database's
     work (a cProfile of an import: 343,000 construct_params calls)."""
-    if rows:
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        summed: dict[tuple, list] = {}
+        for cid, term, scope, weight in rows:
+            summed.setdefault((cid, term), [scope, 0.0])[1] += weight
+        conn.exec_driver_sql(_PG_ADD_TERMS, ([k[0] for k in summed], [k[1] for k in summed],
+                                             [v[0] for v in summed.values()], [v[1] for v in summed.values()]))
+    else:
         conn.exec_driver_sql(_ADD_TERMS if conn.dialect.paramstyle == "qmark" else _ADD_TERMS.replace("?", "%s"),
                              rows)
+
+
+# PostgreSQL ranks the candidates itself (the rough score below) and sends the sums of the best
+# only: a common word of a community's scope is shared by hundreds of clusters, whose rows cost
+# more to send and read than the ranking (docs/nlp.md, 3 December). It keeps twice CANDIDATES, so
+# that a sum added in another order (a last-digit tie) cannot change which ones best_cluster scores.
+_PG_CANDIDATES = (
+    "WITH q AS (SELECT * FROM unnest(%(anchors)s::varchar[], %(w)s::float8[]) AS q(term, w)), "
+    "near AS (SELECT ct.cluster_id, sum(q.w * ct.weight) AS rough FROM clusterterm ct JOIN q ON ct.term = q.term "
+    "WHERE ct.scope_id = %(scope)s::int GROUP BY ct.cluster_id), "
+    "top AS (SELECT near.cluster_id, c.size FROM near JOIN cluster c ON c.id = near.cluster_id "
+    "WHERE c.updated_at >= %(since)s ORDER BY near.rough / greatest(c.size, 1) DESC, near.cluster_id "
+    "LIMIT %(keep)s) "
+    "SELECT top.cluster_id, ct.term, ct.weight, top.size FROM top JOIN clusterterm ct ON ct.cluster_id = top.cluster_id "
+    "WHERE ct.term < '0' OR ct.term = ANY(%(terms)s::varchar[])")
+
+# A cluster's row and its sums in one round trip (PostgreSQL writes through CTEs; SQLite has no
+# round trips to save). The main statement reads the snapshot before the CTE's writes, so the top
+# terms after an upsert are the upserted rows' new values and the untouched rows' old ones.
+_PG_START = ("WITH c AS (INSERT INTO cluster (title, keywords, category_code, place_id, size, is_open, created_at, "
+             "updated_at) VALUES (%(title)s, %(kw)s::json, %(category)s, %(place)s, 1, true, %(now)s, %(now)s) "
+             "RETURNING id), t AS (INSERT INTO clusterterm (cluster_id, term, scope_id, weight) "
+             "SELECT c.id, u.term, %(scope)s::int, u.weight FROM c, unnest(%(terms)s::varchar[], "
+             "%(weights)s::float8[]) AS u(term, weight)) SELECT id FROM c")
+_PG_GROW = ("WITH g AS (UPDATE cluster SET size = size + 1, updated_at = %(now)s WHERE id = %(cid)s::int) "
+            "INSERT INTO clusterterm (cluster_id, term, scope_id, weight) SELECT %(cid)s::int, u.term, "
+            "%(scope)s::int, u.weight FROM unnest(%(terms)s::varchar[], %(weights)s::float8[]) AS u(term, weight) "
+            "ON CONFLICT (cluster_id, term) DO UPDATE SET weight = clusterterm.weight + excluded.weight")
+_PG_GROW_TOP = ("WITH t AS (INSERT INTO clusterterm (cluster_id, term, scope_id, weight) SELECT %(cid)s::int, u.term, "
+                "%(scope)s::int, u.weight FROM unnest(%(terms)s::varchar[], %(weights)s::float8[]) AS u(term, weight) "
+                "ON CONFLICT (cluster_id, term) DO UPDATE SET weight = clusterterm.weight + excluded.weight "
+                "RETURNING term, weight) SELECT term, weight FROM t UNION ALL "
+                "SELECT term, weight FROM clusterterm WHERE cluster_id = %(cid)s::int "
+                "AND term NOT IN (SELECT term FROM t) ORDER BY weight DESC LIMIT 24")  # as top_terms
 
 
 def _store_terms(session, cluster_id: int, scope: int, sums: Vector) -> None:
@@ -573,8 +637,14 @@ def best_cluster(session, sig: Signature, threshold: float | None = None) -> tup
     sums: dict[int, dict[str, float]] = defaultdict(dict)
     since = (sig.at or dt.datetime.now(dt.UTC)) - dt.timedelta(days=ISSUE_DAYS)
     anchored = set(anchors)
-    for cid, t, s, size in conn.execute(q["candidates"], {"scope": sig.scope, "anchors": anchors, "terms": terms,
-                                                          "since": since}):
+    if conn.dialect.name == "postgresql":
+        anchors = list(dict.fromkeys(anchors))
+        rows = conn.exec_driver_sql(_PG_CANDIDATES, {"scope": sig.scope, "anchors": anchors, "terms": terms,
+                                                     "since": since, "w": [sig.vector.get(t, 0.0) for t in anchors],
+                                                     "keep": 2 * CANDIDATES})
+    else:
+        rows = conn.execute(q["candidates"], {"scope": sig.scope, "anchors": anchors, "terms": terms, "since": since})
+    for cid, t, s, size in rows:
         sums[cid][t] = s
         sizes[cid] = size
         if t in anchored:
@@ -660,18 +730,33 @@ def join(session, request, found: Found) -> tuple[int, float]:
     now = utcnow()
     terms = index_terms(sig)
     scope = stored_place(sig.scope)
+    postgres = conn.dialect.name == "postgresql"
+    if postgres:
+        stored = _stored_terms(terms) if scope is not None else {}
+        arrays = {"cid": cid, "scope": scope, "terms": list(stored), "weights": list(stored.values()), "now": now}
     if cid is None:
-        cid = conn.execute(q["new_cluster"], {
-            "title": title_of(request.text), "keywords": keywords_from(terms, 1),
-            "category_code": request.category_code, "place_id": stored_place(sig.community), "size": 1,
-            "is_open": True,
-            "merged_into_id": None, "created_at": now, "updated_at": now}).scalar_one()
-        if scope is not None:
-            _upsert(conn, cid, scope, terms)
+        row = {"title": title_of(request.text), "keywords": keywords_from(terms, 1),
+               "category_code": request.category_code, "place_id": stored_place(sig.community), "size": 1,
+               "is_open": True, "merged_into_id": None, "created_at": now, "updated_at": now}
+        if postgres:
+            cid = conn.exec_driver_sql(_PG_START, {**arrays, "title": row["title"], "kw": json.dumps(row["keywords"]),
+                                                   "category": row["category_code"],
+                                                   "place": row["place_id"]}).scalar_one()
+        else:
+            cid = conn.execute(q["new_cluster"], row).scalar_one()
+            if scope is not None:
+                _upsert(conn, cid, scope, terms)
+        return cid, sim
+    assert scope is not None, "best_cluster finds clusters only within a scope"
+    keywords_due = size < KEYWORDS_SETTLED or (size + 1) % KEYWORDS_SETTLED == 0
+    if postgres and keywords_due:
+        top = dict(tuple(r) for r in conn.exec_driver_sql(_PG_GROW_TOP, arrays))
+        conn.execute(q["grow_keywords"], {"cid": cid, "now": now, "kw": keywords_from(top, size + 1)})
+    elif postgres:
+        conn.exec_driver_sql(_PG_GROW, arrays)
     else:
-        assert scope is not None, "best_cluster finds clusters only within a scope"
         _upsert(conn, cid, scope, terms)
-        if size < KEYWORDS_SETTLED or (size + 1) % KEYWORDS_SETTLED == 0:
+        if keywords_due:
             conn.execute(q["grow_keywords"], {"cid": cid, "now": now, "kw": _keywords(conn, cid, size + 1)})
         else:
             conn.execute(q["grow"], {"cid": cid, "now": now})

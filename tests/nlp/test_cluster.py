@@ -77,10 +77,14 @@ def test_a_clustering_failure_loses_nothing(session, places, with_model, monkeyp
 
 def test_a_failure_after_the_cluster_row_is_written_rolls_the_cluster_back_and_keeps_the_request(
         session, places, with_model, monkeypatch):
-    def broken(*a, **k):
-        raise RuntimeError("disk full")
+    import intake.service
 
-    monkeypatch.setattr(C, "_upsert", broken)  # after the new cluster's INSERT
+    def broken(session, request, found):
+        C.join(session, request, found)  # the cluster and its sums are written...
+        assert session.exec(select(Cluster)).all() != []
+        raise RuntimeError("disk full")  # ...then something fails
+
+    monkeypatch.setattr(intake.service, "join", broken)
     r = _submit(session, "5号楼楼道灯不亮", places["compound_A1"])
     session.expire_all()
     assert session.get(type(r), r.id).cluster_id is None
@@ -241,3 +245,13 @@ def test_clusters_on_the_independent_test_split_keep_pairwise_f1_of_082():
     rows = B.load("test")
     p, r, f1 = C.pairwise(B.cluster_labels(rows, "test"), [x.cluster for x in rows])
     assert f1 >= 0.82 and p >= 0.88, (p, r, f1)
+
+
+def test_two_long_words_that_share_the_stored_prefix_are_one_index_row(session, places, with_model):
+    text = "3号楼电梯坏了，报修编号 " + "a" * 45 + "x " + "a" * 45 + "y"
+    a = _submit(session, text, places["compound_A1"])
+    b = _submit(session, text, places["compound_A1"])  # grows the cluster: the same row again
+    assert a.cluster_id is not None and b.cluster_id == a.cluster_id
+    rows = session.exec(select(ClusterTerm).where(ClusterTerm.cluster_id == a.cluster_id,
+                                                  ClusterTerm.term == "a" * 40)).all()
+    assert len(rows) == 1 and rows[0].weight > 0
