@@ -485,30 +485,24 @@ def cluster_texts(texts: Sequence[str], places: Sequence[object] | None = None, 
 @lru_cache(maxsize=2)
 def _statements(dialect: str) -> dict:
     """The statements of assignment on intake, built once (building a statement costs more than running it)."""
-    from sqlalchemy import ARRAY, String, any_, bindparam, insert, select, update
+    from sqlalchemy import bindparam, insert, select, update
 
     from core.db import table_of
     from core.models import Cluster, ClusterTerm, RequestEvent, ServiceRequest
 
     ct, cl, ev, rq = table_of(ClusterTerm), table_of(Cluster), table_of(RequestEvent), table_of(ServiceRequest)
     near = ct.alias("near")
-
-    def among(column, name):
-        # PostgreSQL: one array parameter, so the statement's text never changes and psycopg prepares
-        # it (planning cost more than running it); SQLite: IN with a parameter per term
-        if dialect == "postgresql":
-            return column == any_(bindparam(name, type_=ARRAY(String)))
-        return column.in_(bindparam(name, expanding=True))
-
     return {
         # the open clusters of the scope that share an anchor term with the request, and of each the
         # sums best_cluster scores with (marks, categories, the request's terms): one round trip
+        # (SQLite; PostgreSQL has _PG_CANDIDATES)
         "candidates": select(ct.c.cluster_id, ct.c.term, ct.c.weight, cl.c.size)
         .join(cl, cl.c.id == ct.c.cluster_id)
         .where(ct.c.cluster_id.in_(
-            select(near.c.cluster_id).where(near.c.scope_id == bindparam("scope"), among(near.c.term, "anchors"))),
+            select(near.c.cluster_id).where(near.c.scope_id == bindparam("scope"),
+                                            near.c.term.in_(bindparam("anchors", expanding=True)))),
                cl.c.updated_at >= bindparam("since"),
-               (ct.c.term < "0") | among(ct.c.term, "terms")),
+               (ct.c.term < "0") | ct.c.term.in_(bindparam("terms", expanding=True))),
         "top_terms": select(ct.c.term, ct.c.weight).where(ct.c.cluster_id == bindparam("cid"))
         .order_by(ct.c.weight.desc()).limit(24),
         "new_cluster": insert(cl).returning(cl.c.id),
@@ -597,14 +591,13 @@ _PG_START = ("WITH c AS (INSERT INTO cluster (title, keywords, category_code, pl
              "RETURNING id), t AS (INSERT INTO clusterterm (cluster_id, term, scope_id, weight) "
              "SELECT c.id, u.term, %(scope)s::int, u.weight FROM c, unnest(%(terms)s::varchar[], "
              "%(weights)s::float8[]) AS u(term, weight)) SELECT id FROM c")
-_PG_GROW = ("WITH g AS (UPDATE cluster SET size = size + 1, updated_at = %(now)s WHERE id = %(cid)s::int) "
-            "INSERT INTO clusterterm (cluster_id, term, scope_id, weight) SELECT %(cid)s::int, u.term, "
-            "%(scope)s::int, u.weight FROM unnest(%(terms)s::varchar[], %(weights)s::float8[]) AS u(term, weight) "
-            "ON CONFLICT (cluster_id, term) DO UPDATE SET weight = clusterterm.weight + excluded.weight")
-_PG_GROW_TOP = ("WITH t AS (INSERT INTO clusterterm (cluster_id, term, scope_id, weight) SELECT %(cid)s::int, u.term, "
-                "%(scope)s::int, u.weight FROM unnest(%(terms)s::varchar[], %(weights)s::float8[]) AS u(term, weight) "
-                "ON CONFLICT (cluster_id, term) DO UPDATE SET weight = clusterterm.weight + excluded.weight "
-                "RETURNING term, weight) SELECT term, weight FROM t UNION ALL "
+_PG_UPSERT = ("INSERT INTO clusterterm (cluster_id, term, scope_id, weight) SELECT %(cid)s::int, u.term, "
+              "%(scope)s::int, u.weight FROM unnest(%(terms)s::varchar[], %(weights)s::float8[]) AS u(term, weight) "
+              "ON CONFLICT (cluster_id, term) DO UPDATE SET weight = clusterterm.weight + excluded.weight")
+# built from constants only (no value is ever formatted into a statement)
+_PG_GROW = ("WITH g AS (UPDATE cluster SET size = size + 1, updated_at = %(now)s WHERE id = %(cid)s::int) "  # noqa: S608
+            + _PG_UPSERT)
+_PG_GROW_TOP = ("WITH t AS (" + _PG_UPSERT + " RETURNING term, weight) SELECT term, weight FROM t UNION ALL "  # noqa: S608
                 "SELECT term, weight FROM clusterterm WHERE cluster_id = %(cid)s::int "
                 "AND term NOT IN (SELECT term FROM t) ORDER BY weight DESC LIMIT 24")  # as top_terms
 
