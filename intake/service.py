@@ -38,6 +38,7 @@ from core.db import (
     commit_keeping_state,
     holds_uncommitted_writes,
     row_id,
+    savepoint,
     table_of,
     write_lock,
 )
@@ -258,12 +259,11 @@ def _write_together(session: Session, items: list[tuple[IntakeIn, bool]]) -> lis
                                         for _, row, outcome in drafts], places)
     for (_, row, _), placed in zip(drafts, placed_all, strict=True):
         row["cluster_id"] = placed[0] if placed else None
-    # one INSERT for the batch, its ids in order; then the rows as objects, read back in one SELECT
+    # one INSERT for the batch that returns the stored rows as objects, in order
     conn = session.connection()
-    ids = list(conn.execute(_INSERT_REQUESTS, [row for _, row, _ in drafts]).scalars())
-    loaded = {r.id: r for r in session.exec(select(ServiceRequest).where(col(ServiceRequest.id).in_(ids)))}
-    written = [(n, loaded[rid], outcome, placed)
-               for (n, _, outcome), rid, placed in zip(drafts, ids, placed_all, strict=True)]
+    stored_rows = session.scalars(_INSERT_REQUESTS, [row for _, row, _ in drafts]).all()
+    written = [(n, request, outcome, placed)
+               for (n, _, outcome), request, placed in zip(drafts, stored_rows, placed_all, strict=True)]
 
     events = []
     for n, request, outcome, placed in written:
@@ -319,7 +319,7 @@ def _predict(session: Session, texts: list[str]) -> list[Classified | str]:
 
 
 _INSERT_EVENTS = insert(table_of(RequestEvent))
-_INSERT_REQUESTS = insert(table_of(ServiceRequest)).returning(col(ServiceRequest.id), sort_by_parameter_order=True)
+_INSERT_REQUESTS = insert(ServiceRequest).returning(ServiceRequest, sort_by_parameter_order=True)
 _STORED = (select(col(ServiceRequest.id), col(ServiceRequest.external_id))
            .where(col(ServiceRequest.channel) == bindparam("channel"),
                   col(ServiceRequest.external_id).in_(bindparam("keys", expanding=True))))  # built once
@@ -357,7 +357,7 @@ def _cluster_all(session: Session, drafts: list[_Draft | None], places: PlaceTab
     batch; if anything fails, that savepoint is rolled back and each request tried again in one of
     its own (`_cluster`), so that a failure leaves only its own request unclustered."""
     try:
-        with session.begin_nested():
+        with savepoint(session, "clusters"):
             out = []
             for draft in drafts:
                 found = candidate(session, draft, places=places) if draft is not None else None

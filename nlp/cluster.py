@@ -562,8 +562,8 @@ def add_terms(conn, rows: list[tuple[int | None, str, int | None, float]]) -> No
         summed: dict[tuple, list] = {}
         for cid, term, scope, weight in rows:
             summed.setdefault((cid, term), [scope, 0.0])[1] += weight
-        conn.exec_driver_sql(_PG_ADD_TERMS, ([k[0] for k in summed], [k[1] for k in summed],
-                                             [v[0] for v in summed.values()], [v[1] for v in summed.values()]))
+        _pg(conn, _PG_ADD_TERMS, ([k[0] for k in summed], [k[1] for k in summed],
+                                  [v[0] for v in summed.values()], [v[1] for v in summed.values()]))
     else:
         conn.exec_driver_sql(_ADD_TERMS if conn.dialect.paramstyle == "qmark" else _ADD_TERMS.replace("?", "%s"),
                              rows)
@@ -602,6 +602,22 @@ _PG_GROW_TOP = ("WITH t AS (" + _PG_UPSERT + " RETURNING term, weight) SELECT te
                 "AND term NOT IN (SELECT term FROM t) ORDER BY weight DESC LIMIT 24")  # as top_terms
 
 
+_PG_GROW_KEYWORDS = "UPDATE cluster SET size = size + 1, updated_at = %(now)s, keywords = %(kw)s::json WHERE id = %(cid)s"
+
+
+def _pg(conn, statement: str, params):
+    """Run a PostgreSQL statement on the connection's own psycopg cursor, in the connection's
+    transaction: SQLAlchemy's execution context and rows cost about 0.1 ms a statement, a fifth of
+    the cluster lookup's round trip (docs/nlp.md, 4 December). The cursor is kept with the pooled
+    connection; psycopg prepares a statement it has run five times."""
+    info = conn.connection.info
+    cursor = info.get("cluster_cursor")
+    if cursor is None or cursor.closed:
+        cursor = info["cluster_cursor"] = conn.connection.driver_connection.cursor()
+    cursor.execute(statement, params)
+    return cursor
+
+
 def _store_terms(session, cluster_id: int, scope: int, sums: Vector) -> None:
     from sqlalchemy import delete, insert
     from sqlmodel import col
@@ -632,9 +648,8 @@ def best_cluster(session, sig: Signature, threshold: float | None = None) -> tup
     anchored = set(anchors)
     if conn.dialect.name == "postgresql":
         anchors = list(dict.fromkeys(anchors))
-        rows = conn.exec_driver_sql(_PG_CANDIDATES, {"scope": sig.scope, "anchors": anchors, "terms": terms,
-                                                     "since": since, "w": [sig.vector.get(t, 0.0) for t in anchors],
-                                                     "keep": 2 * CANDIDATES})
+        rows = _pg(conn, _PG_CANDIDATES, {"scope": sig.scope, "anchors": anchors, "terms": terms, "since": since,
+                                          "w": [sig.vector.get(t, 0.0) for t in anchors], "keep": 2 * CANDIDATES})
     else:
         rows = conn.execute(q["candidates"], {"scope": sig.scope, "anchors": anchors, "terms": terms, "since": since})
     for cid, t, s, size in rows:
@@ -732,9 +747,8 @@ def join(session, request, found: Found) -> tuple[int, float]:
                "category_code": request.category_code, "place_id": stored_place(sig.community), "size": 1,
                "is_open": True, "merged_into_id": None, "created_at": now, "updated_at": now}
         if postgres:
-            cid = conn.exec_driver_sql(_PG_START, {**arrays, "title": row["title"], "kw": json.dumps(row["keywords"]),
-                                                   "category": row["category_code"],
-                                                   "place": row["place_id"]}).scalar_one()
+            cid = _pg(conn, _PG_START, {**arrays, "title": row["title"], "kw": json.dumps(row["keywords"]),
+                                        "category": row["category_code"], "place": row["place_id"]}).fetchone()[0]
         else:
             cid = conn.execute(q["new_cluster"], row).scalar_one()
             if scope is not None:
@@ -743,10 +757,10 @@ def join(session, request, found: Found) -> tuple[int, float]:
     assert scope is not None, "best_cluster finds clusters only within a scope"
     keywords_due = size < KEYWORDS_SETTLED or (size + 1) % KEYWORDS_SETTLED == 0
     if postgres and keywords_due:
-        top = dict(tuple(r) for r in conn.exec_driver_sql(_PG_GROW_TOP, arrays))
-        conn.execute(q["grow_keywords"], {"cid": cid, "now": now, "kw": keywords_from(top, size + 1)})
+        top = dict(_pg(conn, _PG_GROW_TOP, arrays).fetchall())
+        _pg(conn, _PG_GROW_KEYWORDS, {"cid": cid, "now": now, "kw": json.dumps(keywords_from(top, size + 1))})
     elif postgres:
-        conn.exec_driver_sql(_PG_GROW, arrays)
+        _pg(conn, _PG_GROW, arrays)
     else:
         _upsert(conn, cid, scope, terms)
         if keywords_due:
