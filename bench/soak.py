@@ -12,7 +12,8 @@ the dashboard and inbox read by a signed-in admin. One write in twenty is sent t
 client would (the same external_id, nonce, update_id or Idempotency-Key). Rate limits are off.
 
 Reported per kind: count, p50/p99 latency, errors; the achieved rate; the server's memory (RSS of
-all its processes) at start and end; and, read back from the database afterwards, how many accepted
+all its processes) at start and end; per minute of the run, the requests due, their p99 and the RSS
+(where a stall or a growth happened); and, read back from the database afterwards, how many accepted
 writes are missing (lost) or stored more than once (duplicated). Both must be 0.
 """
 
@@ -28,6 +29,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections import defaultdict
@@ -110,13 +112,13 @@ def rss_kib(pid: int) -> int:
 
 
 @contextmanager
-def server(url: str, var: Path, workers: int, fake_base: str, token: str):
+def server(url: str, var: Path, workers: int, fake_base: str, token: str, log: Path):
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": url, "VAR_DIR": str(var), "LOG_LEVEL": "WARNING", "ENVIRONMENT": "test",
            "PUBLIC_RATE_LIMIT": "0", "SURVEY_RATE_LIMIT": str(10**9), "TELEGRAM_BOT_TOKEN": token,
            "TELEGRAM_API_BASE_URL": fake_base, "TELEGRAM_WEBHOOK_SECRET": SECRET, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", str(workers)],
-                            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log.open("w"))
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(1200):
@@ -146,10 +148,13 @@ class Load:
         self.rng = random.Random(seed)
         self.latency: dict[str, list[float]] = defaultdict(list)
         self.errors: dict[str, int] = defaultdict(int)
+        self.failures: dict[str, int] = defaultdict(int)  # "kind status" or "kind exception" -> count
         self.accepted: dict[str, set[str]] = defaultdict(set)  # kind -> keys stored by the server
         self.update_id = 10_000
         self.update_ids: dict[str, int] = {}  # delivery key -> Telegram update id (a resend keeps it)
         self.sent = 0
+        self.start = 0.0
+        self.by_minute: dict[int, list[float]] = defaultdict(list)  # minute of the run -> latencies
 
     async def run(self) -> float:
         limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
@@ -166,6 +171,7 @@ class Load:
             # its time re-scanning the queue (the load generator, not the server, would be measured)
             self.in_flight = asyncio.Semaphore(48)
             tasks, start = [], time.perf_counter()
+            self.start = start
             n = int(self.rate * self.seconds)
             for i in range(n):
                 due = start + i / self.rate
@@ -188,11 +194,15 @@ class Load:
                 async with self.in_flight:
                     resp = await getattr(self, kind)(key)
                 ok = resp.status_code < 400
-            except httpx.HTTPError:
+            except httpx.HTTPError as exc:
                 ok, resp = False, None
+                self.failures[f"{kind} {type(exc).__name__}"] += 1
             self.latency[kind].append((time.perf_counter() - t0) * 1000)
+            self.by_minute[int((due - self.start) // 60)].append(self.latency[kind][-1])
             if not ok:
                 self.errors[kind] += 1
+                if resp is not None:
+                    self.failures[f"{kind} {resp.status_code}"] += 1
             elif kind in ("form", "api", "webhook", "survey"):
                 self.accepted[kind].add(key if kind != "webhook" else str(self.update_ids[key]))
 
@@ -289,15 +299,29 @@ def run_one(db: str, workers: int, minutes: float, rate: float, model_dir: Path 
         url = pg_url or f"sqlite:///{Path(tmp) / 'soak.sqlite3'}"
         var = Path(tmp) / "var"
         ids = prepare(url, var, model_dir)
-        with server(url, var, workers, fake.base_url, fake.token) as (base, pid):
+        log = Path(tmp) / "server.log"
+        with server(url, var, workers, fake.base_url, fake.token, log) as (base, pid):
             note(f"{db}, {workers} process(es): serving; warming up")
             warm_up(base, ids, workers)
             note(f"load at {rate}/s for {minutes} min")
             rss_start = rss_kib(pid)
             load = Load(base, ids, rate, minutes * 60)
+            rss: list[int] = []  # each minute: where a stall or a growth happened, not only that it did
+            sampling = threading.Event()
+
+            def sample() -> None:
+                while not sampling.wait(60):
+                    rss.append(round(rss_kib(pid) / 1024))
+
+            sampler = threading.Thread(target=sample, daemon=True)
+            sampler.start()
             elapsed = asyncio.run(load.run())
+            sampling.set()
+            sampler.join()
             rss_end = rss_kib(pid)
         integrity = stored(url, load)
+        # the server's own account of what went wrong, if anything did
+        logged = [line for line in log.read_text(errors="replace").splitlines() if "ERROR" in line or "Error" in line]
     fake.stop()
     total = sum(len(v) for v in load.latency.values())
     return {
@@ -306,8 +330,11 @@ def run_one(db: str, workers: int, minutes: float, rate: float, model_dir: Path 
         "kinds": {k: {"n": len(v), "p50_ms": round(statistics.median(v), 1), "p99_ms": round(pct(v, 0.99), 1),
                       "errors": load.errors.get(k, 0)} for k, v in sorted(load.latency.items())},
         "rss_mib_start": round(rss_start / 1024), "rss_mib_end": round(rss_end / 1024),
+        "by_minute": [{"minute": m + 1, "n": len(v), "p99_ms": round(pct(v, 0.99), 1),
+                       "rss_mib": rss[m] if m < len(rss) else None} for m, v in sorted(load.by_minute.items())],
         "lost": sum(v[0] for v in integrity.values()), "duplicated": sum(v[1] for v in integrity.values()),
         "by_write": {k: {"lost": v[0], "duplicated": v[1]} for k, v in integrity.items()},
+        "failures": dict(load.failures), "server_errors": logged[-20:],
     }
 
 
@@ -322,6 +349,11 @@ def show(result: dict) -> None:
     for kind, k in result["kinds"].items():
         print(f"{kind:<10}{k['n']:>7}{k['p50_ms']:>9}{k['p99_ms']:>9}{k['errors']:>8}")
     print(f"memory (RSS, all processes): {result['rss_mib_start']} MiB at start, {result['rss_mib_end']} MiB at end")
+    print("by minute (requests due, p99 ms, RSS MiB at its end): " + "  ".join(
+        f"{m['minute']}: {m['n']} {m['p99_ms']:.0f} {m['rss_mib'] or '-'}" for m in result["by_minute"]))
+    if result["failures"]:
+        print("failed requests:", result["failures"])
+        print("\n".join(["server log, error lines (last 20):", *result["server_errors"]]))
     print(f"lost: {result['lost']}  duplicated: {result['duplicated']}  {result['by_write']}")
     print("json:", json.dumps(result, ensure_ascii=False))
 
