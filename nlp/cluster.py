@@ -605,17 +605,18 @@ _PG_GROW_TOP = ("WITH t AS (" + _PG_UPSERT + " RETURNING term, weight) SELECT te
 _PG_GROW_KEYWORDS = "UPDATE cluster SET size = size + 1, updated_at = %(now)s, keywords = %(kw)s::json WHERE id = %(cid)s"
 
 
-def _pg(conn, statement: str, params):
+def _pg(conn, statement: str, params) -> list[tuple]:
     """Run a PostgreSQL statement on the connection's own psycopg cursor, in the connection's
-    transaction: SQLAlchemy's execution context and rows cost about 0.1 ms a statement, a fifth of
-    the cluster lookup's round trip (docs/nlp.md, 4 December). The cursor is kept with the pooled
-    connection; psycopg prepares a statement it has run five times."""
+    transaction, and return its rows (none for a statement without a result): SQLAlchemy's execution
+    context and rows cost about 0.1 ms a statement, a fifth of the cluster lookup's round trip
+    (docs/nlp.md, 4 December). The cursor is kept with the pooled connection; psycopg prepares a
+    statement it has run five times."""
     info = conn.connection.info
     cursor = info.get("cluster_cursor")
     if cursor is None or cursor.closed:
         cursor = info["cluster_cursor"] = conn.connection.driver_connection.cursor()
     cursor.execute(statement, params)
-    return cursor
+    return cursor.fetchall() if cursor.description is not None else []
 
 
 def _store_terms(session, cluster_id: int, scope: int, sums: Vector) -> None:
@@ -748,7 +749,7 @@ def join(session, request, found: Found) -> tuple[int, float]:
                "is_open": True, "merged_into_id": None, "created_at": now, "updated_at": now}
         if postgres:
             cid = _pg(conn, _PG_START, {**arrays, "title": row["title"], "kw": json.dumps(row["keywords"]),
-                                        "category": row["category_code"], "place": row["place_id"]}).fetchone()[0]
+                                        "category": row["category_code"], "place": row["place_id"]})[0][0]
         else:
             cid = conn.execute(q["new_cluster"], row).scalar_one()
             if scope is not None:
@@ -757,7 +758,7 @@ def join(session, request, found: Found) -> tuple[int, float]:
     assert scope is not None, "best_cluster finds clusters only within a scope"
     keywords_due = size < KEYWORDS_SETTLED or (size + 1) % KEYWORDS_SETTLED == 0
     if postgres and keywords_due:
-        top = dict(_pg(conn, _PG_GROW_TOP, arrays).fetchall())
+        top = dict(_pg(conn, _PG_GROW_TOP, arrays))
         _pg(conn, _PG_GROW_KEYWORDS, {"cid": cid, "now": now, "kw": json.dumps(keywords_from(top, size + 1))})
     elif postgres:
         _pg(conn, _PG_GROW, arrays)
