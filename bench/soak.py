@@ -117,8 +117,9 @@ def server(url: str, var: Path, workers: int, fake_base: str, token: str, log: P
     env = {**os.environ, "DATABASE_URL": url, "VAR_DIR": str(var), "LOG_LEVEL": "WARNING", "ENVIRONMENT": "test",
            "PUBLIC_RATE_LIMIT": "0", "SURVEY_RATE_LIMIT": str(10**9), "TELEGRAM_BOT_TOKEN": token,
            "TELEGRAM_API_BASE_URL": fake_base, "TELEGRAM_WEBHOOK_SECRET": SECRET, "PYTHONPATH": str(ROOT)}
+    stderr = log.open("w")  # read after the run: the server's own account of what went wrong
     proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", str(workers)],
-                            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log.open("w"))
+                            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(1200):
@@ -138,6 +139,7 @@ def server(url: str, var: Path, workers: int, fake_base: str, token: str, log: P
         except subprocess.TimeoutExpired:  # open keep-alive connections can hold a graceful stop
             proc.kill()
             proc.wait(10)
+        stderr.close()
 
 
 class Load:
@@ -320,7 +322,6 @@ def run_one(db: str, workers: int, minutes: float, rate: float, model_dir: Path 
             sampler.join()
             rss_end = rss_kib(pid)
         integrity = stored(url, load)
-        # the server's own account of what went wrong, if anything did
         logged = [line for line in log.read_text(errors="replace").splitlines() if "ERROR" in line or "Error" in line]
     fake.stop()
     total = sum(len(v) for v in load.latency.values())
